@@ -1,0 +1,48 @@
+# Devolved budgets evaluation report. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help book test data lint format lock check-data clean
+
+help: ## List the targets with a one-line description
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): $(LOCK) pyproject.toml
+	@echo "==> Setting up $(VENV) from $(LOCK)"
+	@rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name devolved-budgets --display-name "Python (devolved budgets)" >/dev/null
+	@touch $(STAMP)
+
+book: $(STAMP) ## Validate the data, run every chapter with papermill and build the HTML book in _build/html
+	$(BIN)/python -m analysis_src.build
+
+test: $(STAMP) ## Run the whole test suite, nbval over the executed notebooks included
+	$(BIN)/ruff format --check analysis_src tests
+	$(BIN)/ruff check analysis_src tests
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider book
+
+data: $(STAMP) ## Regenerate the synthetic data in synthetic_data/ (deterministic)
+	$(BIN)/python -m analysis_src.generate
+
+lint: $(STAMP) ## Check formatting and lint with ruff
+	$(BIN)/ruff format --check analysis_src tests
+	$(BIN)/ruff check analysis_src tests
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format analysis_src tests
+	$(BIN)/ruff check --fix analysis_src tests
+
+lock: ## Re-resolve the dependencies and rewrite requirements.lock and environment.yml
+	bash scripts/lock.sh
+
+clean: ## Remove the built HTML and the virtual environment
+	rm -rf _build $(VENV)

@@ -1,0 +1,31 @@
+"""Shared fixtures: the manifest, and a writable copy of the synthetic data."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis_src.manifest import load_manifest
+from analysis_src.paths import SYNTHETIC_DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def pilots():
+    return load_manifest()
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A copy of the committed synthetic data that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(SYNTHETIC_DATA_DIR, target, ignore=shutil.ignore_patterns("*.md"))
+    return target
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def write_text_table(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n")

@@ -1,0 +1,58 @@
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from analysis_src.spend import spend_by_month, spend_summary, summary_table
+
+
+@pytest.fixture
+def pilot(pilots):
+    return dataclasses.replace(pilots[0], actual_families=4, planned_families=5, budget_per_family_gbp=100)
+
+
+@pytest.fixture
+def transactions():
+    return pd.DataFrame(
+        {
+            "family_id": ["A", "A", "B", "C", "C"],
+            "transaction_date": pd.to_datetime(["2019-03-05", "2019-03-20", "2019-05-01", "2019-05-02", "2020-02-29"]),
+            "amount_gbp": [10.0, 30.0, 5.5, 200.0, 4.5],
+        }
+    )
+
+
+def test_spend_summary_on_a_hand_made_table(pilot, transactions):
+    figures = spend_summary(pilot, transactions)
+    assert figures == {
+        "families.planned": 5,
+        "families.actual": 4,
+        "families.with_spend": 3,
+        "spend.transactions": 5,
+        "spend.total_gbp": 250.0,
+        "spend.expected_total_gbp": 400,
+        "spend.share_of_expected": 0.625,
+        "spend.min_transaction_gbp": 4.5,
+        "spend.median_transaction_gbp": 10.0,
+        "spend.max_transaction_gbp": 200.0,
+    }
+
+
+def test_no_transactions_is_an_error_not_zeros(pilot, transactions):
+    with pytest.raises(ValueError, match="no transactions"):
+        spend_summary(pilot, transactions.iloc[0:0])
+
+
+def test_spend_by_month_covers_every_pilot_month(pilot, transactions):
+    by_month = spend_by_month(pilot, transactions)
+    assert len(by_month) == 12
+    assert by_month.set_index("month").loc["2019-03", "spend_gbp"] == 40.0
+    assert by_month.set_index("month").loc["2019-04", "transactions"] == 0
+    assert by_month["cumulative_gbp"].iloc[-1] == 250.0
+
+
+def test_summary_table_names_the_ledger_key_of_each_figure(pilot, transactions):
+    table = summary_table(spend_summary(pilot, transactions))
+    assert table.loc["Total spent", "Value"] == "£250"
+    assert table.loc["Total spent", "Ledger key"] == "spend.total_gbp"
+    assert table.loc["Share of expected spend", "Value"] == "62%"
