@@ -64,4 +64,4 @@ def profile_table(pilot: Pilot) -> pd.DataFrame:
         ("Pilot period", f"{pilot.start_date:%B %Y} to {pilot.end_date:%B %Y}"),
         ("Allocation randomised", "yes" if pilot.randomised else "no"),
     ]
-    return pd.DataFrame(rows, columns=["Item", "Value"]).set_index("Item")
+    return pd.DataFrame(rows, columns=["Item", "Value"]).set_index("Item").rename_axis(None)

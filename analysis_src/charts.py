@@ -42,7 +42,9 @@ def write_vega_bundle(static_dir: str | Path) -> Path:
 
     path = Path(static_dir) / BUNDLE_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+    # A function scope keeps the bundle's top-level names (such as `_`) off the page's
+    # globals; the bundle itself assigns vegaEmbed, vega and vegaLite to window.
+    path.write_text("(function () {\n" + vl_convert.javascript_bundle() + "\n})();\n", encoding="utf-8")
     return path
 
 

@@ -71,7 +71,7 @@ def spend_by_month(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
 def monthly_spend_chart(by_month: pd.DataFrame, pilot_name: str) -> alt.Chart:
     """Bar chart of spending per month of the pilot (aggregated data only)."""
     return (
-        alt.Chart(by_month, title=f"{pilot_name}: devolved-budget spending by month")
+        alt.Chart(by_month, title=f"{pilot_name}: devolved-budget spending by month", width=560)
         .mark_bar()
         .encode(
             x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
@@ -102,4 +102,4 @@ _SUMMARY_ROWS = [
 def summary_table(figures: dict[str, float]) -> pd.DataFrame:
     """The spend summary as a table: label, formatted value and the ledger key it comes from."""
     rows = [(label, fmt.format(figures[key]), key) for label, key, fmt in _SUMMARY_ROWS]
-    return pd.DataFrame(rows, columns=["Figure", "Value", "Ledger key"]).set_index("Figure")
+    return pd.DataFrame(rows, columns=["Figure", "Value", "Ledger key"]).set_index("Figure").rename_axis(None)

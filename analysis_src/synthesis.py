@@ -32,7 +32,7 @@ def figure_a(pilots: list[Pilot], tables: Tables) -> pd.DataFrame:
                 "Expected budget per family": f"£{pilot.budget_per_family_gbp:,.0f}",
             }
         )
-    return pd.DataFrame(rows).set_index("Pilot authority")
+    return pd.DataFrame(rows).set_index("Pilot authority").rename_axis(None)
 
 
 def synthesis_figures(pilots: list[Pilot], tables: Tables) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 import dataclasses
 import filecmp
+import re
 import shutil
 
 import pytest
@@ -77,6 +78,17 @@ def test_full_build_writes_the_book_pages(tmp_path, pilots):
     assert (html / "book" / "synthesis.html").is_file()
     assert (html / "_static" / "vega-bundle.js").is_file()
     assert not targets.stage_dir.exists()
+    _assert_offline(html)
+
+
+def _assert_offline(html):
+    """No page loads a script, style, font or image from another host, nor the unused thebe scripts."""
+    reference = re.compile(r"<(?:script|link|img)\b[^>]*(?:src|href)=\"(?P<url>[^\"]+)\"", re.IGNORECASE)
+    for page in html.rglob("*.html"):
+        text = page.read_text()
+        external = [m["url"] for m in reference.finditer(text) if re.match(r"(?:https?:)?//", m["url"])]
+        assert external == [], page
+        assert "THEBE_JS_URL" not in text, page
 
 
 def test_invalid_data_stops_the_build_and_keeps_the_last_good_book(tmp_path, data_copy, pilots):

@@ -26,3 +26,4 @@ def test_chart_name_must_be_an_id(chart):
 def test_vega_bundle_defines_vega_embed_globally(tmp_path):
     text = write_vega_bundle(tmp_path).read_text()
     assert "window.vegaEmbed=" in text
+    assert text.startswith("(function () {")  # its own names stay off the page's globals
