@@ -113,7 +113,7 @@ def stage_notebooks(pilots: list[Pilot], targets: Targets) -> None:
                 CHAPTER_TEMPLATE,
                 output,
                 {"slug": pilot.slug, "data_dir": data},
-                {"{{ name }}": pilot.name, "{{ slug }}": pilot.slug},
+                {"{{ name }}": pilot.name, "{{ slug }}": pilot.slug, "{{ target_group }}": pilot.target_group},
                 "pilot",
             )
         except Exception as error:  # report every failing authority, then stop

@@ -10,9 +10,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis_src.categories import category_figures
 from analysis_src.contracts import Tables, load_tables
+from analysis_src.feasibility import reach_figures
+from analysis_src.governance import governance_figures
 from analysis_src.manifest import Pilot, load_manifest, pilot_by_slug
 from analysis_src.paths import MANIFEST_PATH, resolve
+from analysis_src.spend import distribution_figures, spend_summary
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,54 @@ def profile_table(pilot: Pilot) -> pd.DataFrame:
         ("Allocation randomised", "yes" if pilot.randomised else "no"),
     ]
     return pd.DataFrame(rows, columns=["Item", "Value"]).set_index("Item").rename_axis(None)
+
+
+def chapter_figures(chapter: Chapter) -> dict[str, float]:
+    """Every ledger figure of a pilot chapter, from its manifest entry and tables."""
+    pilot, tables = chapter.pilot, chapter.tables
+    figures = spend_summary(pilot, tables.transactions)
+    figures |= distribution_figures(pilot, tables.transactions)
+    figures |= reach_figures(pilot, tables.families, tables.transactions)
+    figures |= category_figures(tables.transactions)
+    figures |= governance_figures(pilot, tables.transactions)
+    return figures
+
+
+def _count(number: float, singular: str, plural: str | None = None) -> str:
+    word = singular if number == 1 else plural or singular + "s"
+    return f"{number:,.0f} {word}"
+
+
+def _verdict(flag: float) -> str:
+    return "**met**" if flag == 1 else "**not met**"
+
+
+def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]:
+    """Sentences whose wording depends on the figures, for ``{glue:md}`` (numbers from the ledger)."""
+    pilot = chapter.pilot
+    reach = (
+        f"The pilot reached {figures['feasibility.families_reached']:,} families against a plan of "
+        f"{figures['families.planned']:,} ({figures['feasibility.reach_ratio']:.0%} of plan): the protocol's "
+        f"criterion of the planned number within ±30% is {_verdict(figures['feasibility.within_30pct'])}."
+    )
+    if pilot.approval_threshold_basis == "not_stated":
+        governance = (
+            "The sources state no approval threshold for this pilot, so spending above a threshold "
+            "is not applicable (`z`). The log still records who approved each item."
+        )
+    else:
+        basis = "an item" if pilot.approval_threshold_basis == "per_item" else "a family (running total)"
+        governance = (
+            f"A manager's approval was needed above £{pilot.approval_threshold_gbp:,.0f} for {basis}. "
+            f"{_count(figures['spend.above_threshold_transactions'], 'transaction')}, for "
+            f"{_count(figures['spend.above_threshold_families'], 'family', 'families')}, lay above the threshold"
+        )
+        if "spend.above_threshold_approved_share" in figures:
+            governance += (
+                f"; {figures['spend.above_threshold_approved_share']:.0%} of them have a recorded approval. "
+                f"**Governance exceptions** (above the threshold with no recorded approval): "
+                f"{_count(figures['spend.governance_exceptions'], 'transaction')}."
+            )
+        else:
+            governance += "."
+    return {"reach": reach, "governance": governance}

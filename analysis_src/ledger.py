@@ -72,22 +72,38 @@ def check_figures(figures: dict[str, object], scope: str = "pilot") -> dict[str,
     return cleaned
 
 
-def publish(figures: dict[str, object], scope: str = "pilot") -> dict[str, int | float]:
+TEXT_PREFIX = "text."
+
+
+def publish(figures: dict[str, object], scope: str = "pilot", texts: dict[str, str] | None = None) -> dict:
     """Check the figures and glue each one into the notebook, for the prose and the ledger.
 
     The build harvests the glued figures from the executed notebook into the ledger
     file (:func:`harvest`), so the ledger holds exactly what the chapter printed.
+
+    Parameters
+    ----------
+    figures
+        ``{"dotted.key": number}``, each key documented in ``ledger_keys.yml``.
+    scope
+        ``"pilot"`` or ``"synthesis"``.
+    texts
+        Sentences computed from the figures (Markdown), glued as ``text.<name>`` for
+        ``{glue:md}``; they are not part of the ledger.
 
     Returns
     -------
     dict
         The figures as glued (integers where whole, 10 significant digits otherwise).
     """
+    from IPython.display import Markdown
     from myst_nb import glue
 
     cleaned = check_figures(figures, scope)
     for key, value in cleaned.items():
         glue(key, value, display=False)
+    for name, text in (texts or {}).items():
+        glue(TEXT_PREFIX + name, Markdown(text), display=False)
     return cleaned
 
 
@@ -110,7 +126,7 @@ def harvest(notebook: dict, scope: str = "pilot") -> dict[str, int | float]:
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is None:
+            if name is None or name.startswith(TEXT_PREFIX):
                 continue
             text = next(value for mime, value in output["data"].items() if mime.endswith("text/plain"))
             figures[name] = float(text) if any(c in text for c in ".eE") else int(text)

@@ -85,6 +85,110 @@ def monthly_spend_chart(by_month: pd.DataFrame, pilot_name: str) -> alt.Chart:
     )
 
 
+SMALL_TRANSACTION_GBP = 20
+PER_FAMILY_BINS = [0, 100, 250, 500, 1_000, 2_000, 4_000, 10_000, float("inf")]
+TRANSACTION_BINS = [0, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, float("inf")]
+
+
+def _bin_labels(edges: list[float]) -> list[str]:
+    labels = []
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
+        labels.append(f"£{low:,.0f}+" if high == float("inf") else f"£{low:,.0f}-£{high:,.0f}")
+    return labels
+
+
+def per_family_spend(transactions: pd.DataFrame) -> pd.Series:
+    """Total spending per family with any spending."""
+    return transactions.groupby("family_id")["amount_gbp"].sum()
+
+
+def distribution_figures(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, float]:
+    """Ledger figures on spend per family and transaction sizes.
+
+    Returns
+    -------
+    dict
+        Per-family median and quartiles, the share of families above the per-family
+        budget, and the share of transactions under £20.
+    """
+    per_family = per_family_spend(transactions)
+    return {
+        "spend.per_family_median_gbp": float(per_family.median()),
+        "spend.per_family_q1_gbp": float(per_family.quantile(0.25)),
+        "spend.per_family_q3_gbp": float(per_family.quantile(0.75)),
+        "spend.per_family_share_over_budget": float((per_family > pilot.budget_per_family_gbp).mean()),
+        "spend.share_transactions_under_20": float((transactions["amount_gbp"] < SMALL_TRANSACTION_GBP).mean()),
+    }
+
+
+def binned(values: pd.Series, edges: list[float], unit: str) -> pd.DataFrame:
+    """Counts of ``values`` in bins ``[low, high)``: aggregated data for a histogram."""
+    labels = _bin_labels(edges)
+    counts = pd.cut(values, edges, right=False, labels=labels).value_counts().reindex(labels, fill_value=0)
+    return pd.DataFrame({"band": labels, unit: counts.to_numpy()})
+
+
+def histogram_chart(data: pd.DataFrame, unit: str, title: str, x_title: str, highlight: str | None = None) -> alt.Chart:
+    """Bars of counts per band, bands in order; bands up to ``highlight`` drawn in a second colour."""
+    order = list(data["band"])
+    colour = alt.value("#0072B2")
+    if highlight is not None:
+        cut = order.index(highlight)
+        data = data.assign(group=["below" if i <= cut else "above" for i in range(len(order))])
+        colour = alt.Color(
+            "group:N", scale=alt.Scale(domain=["below", "above"], range=["#E69F00", "#0072B2"]), legend=None
+        )
+    return (
+        alt.Chart(data, title=title, width=560)
+        .mark_bar()
+        .encode(
+            x=alt.X("band:O", sort=order, title=x_title, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{unit}:Q", title=unit.capitalize()),
+            color=colour,
+            tooltip=[alt.Tooltip("band:O", title="Band"), alt.Tooltip(f"{unit}:Q", title=unit.capitalize())],
+        )
+    )
+
+
+def per_family_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
+    """Distribution of spend per family in bands, against the per-family budget (log-spaced bands)."""
+    data = binned(per_family_spend(transactions), PER_FAMILY_BINS, "families")
+    title = f"{pilot.name}: spending per family (budget £{pilot.budget_per_family_gbp:,.0f} a family)"
+    return histogram_chart(data, "families", title, "Spending per family")
+
+
+def transaction_size_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
+    """Distribution of transaction sizes in log-spaced bands; those under £20 highlighted."""
+    data = binned(transactions["amount_gbp"], TRANSACTION_BINS, "transactions")
+    title = f"{pilot.name}: transaction sizes (bands widen on a log scale; under £20 highlighted)"
+    return histogram_chart(data, "transactions", title, "Transaction size", highlight="£10-£20")
+
+
+def cumulative_against_forecast(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative spending by month beside a straight-line forecast of the expected budget."""
+    by_month = spend_by_month(pilot, transactions)
+    step = pilot.expected_spend_gbp / len(by_month)
+    forecast = [round(step * (i + 1), 2) for i in range(len(by_month))]
+    actual = by_month[["month", "cumulative_gbp"]].rename(columns={"cumulative_gbp": "gbp"}).assign(series="Spent")
+    expected = pd.DataFrame({"month": by_month["month"], "gbp": forecast, "series": "Expected (straight line)"})
+    return pd.concat([actual, expected], ignore_index=True)
+
+
+def cumulative_chart(data: pd.DataFrame, pilot_name: str) -> alt.Chart:
+    """Lines of cumulative spending against the straight-line forecast."""
+    return (
+        alt.Chart(data, title=f"{pilot_name}: cumulative spending against the expected budget", width=560)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("gbp:Q", title="Cumulative spending (£)", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("series:N", title=None),
+            strokeDash=alt.StrokeDash("series:N", title=None),
+            tooltip=[alt.Tooltip("month:O"), alt.Tooltip("series:N"), alt.Tooltip("gbp:Q", format=",.0f")],
+        )
+    )
+
+
 _SUMMARY_ROWS = [
     ("Families planned", "families.planned", "{:,.0f}"),
     ("Families reported as receiving a budget", "families.actual", "{:,.0f}"),
@@ -96,6 +200,11 @@ _SUMMARY_ROWS = [
     ("Cheapest transaction", "spend.min_transaction_gbp", "£{:,.2f}"),
     ("Median transaction", "spend.median_transaction_gbp", "£{:,.2f}"),
     ("Dearest transaction", "spend.max_transaction_gbp", "£{:,.2f}"),
+    ("Share of transactions under £20", "spend.share_transactions_under_20", "{:.0%}"),
+    ("Median spend per family", "spend.per_family_median_gbp", "£{:,.0f}"),
+    ("Spend per family, lower quartile", "spend.per_family_q1_gbp", "£{:,.0f}"),
+    ("Spend per family, upper quartile", "spend.per_family_q3_gbp", "£{:,.0f}"),
+    ("Share of families above the per-family budget", "spend.per_family_share_over_budget", "{:.0%}"),
 ]
 
 

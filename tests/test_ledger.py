@@ -73,3 +73,20 @@ def test_key_patterns_match_families_of_keys(tmp_path, monkeypatch):
     assert ledger.describe("spend.category.therapeutic.share_gbp") == {}
     with pytest.raises(LedgerError):
         ledger.describe("spend.category.share_gbp")
+
+
+@pytest.mark.parametrize("slug", ["hillingdon", "darlington", "wigan"])
+def test_committed_ledgers_have_the_spend_chapter_keys(slug):
+    from analysis_src.categories import load_rules
+
+    figures = json.loads((RESULTS_DIR / f"{slug}.json").read_text())
+    required = {
+        "spend.share_transactions_under_20",
+        "spend.share_of_expected",
+        "spend.per_family_median_gbp",
+        "feasibility.within_30pct",
+    } | {f"spend.category.{code}.share_gbp" for code in load_rules().labels}
+    if slug != "wigan":  # Wigan stated no approval threshold: not applicable, so absent
+        required |= {"spend.above_threshold_transactions", "spend.above_threshold_approved_share"}
+    assert required <= set(figures)
+    assert figures["feasibility.within_30pct"] in (0, 1)

@@ -3,7 +3,15 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis_src.spend import spend_by_month, spend_summary, summary_table
+from analysis_src.spend import (
+    TRANSACTION_BINS,
+    binned,
+    cumulative_against_forecast,
+    distribution_figures,
+    spend_by_month,
+    spend_summary,
+    summary_table,
+)
 
 
 @pytest.fixture
@@ -52,7 +60,33 @@ def test_spend_by_month_covers_every_pilot_month(pilot, transactions):
 
 
 def test_summary_table_names_the_ledger_key_of_each_figure(pilot, transactions):
-    table = summary_table(spend_summary(pilot, transactions))
+    table = summary_table(spend_summary(pilot, transactions) | distribution_figures(pilot, transactions))
     assert table.loc["Total spent", "Value"] == "£250"
     assert table.loc["Total spent", "Ledger key"] == "spend.total_gbp"
     assert table.loc["Share of expected spend", "Value"] == "62%"
+
+
+def test_distribution_figures_on_a_hand_made_table(pilot, transactions):
+    # per family: A 40, B 5.5, C 204.5; budget 100 a family
+    figures = distribution_figures(pilot, transactions)
+    assert figures["spend.per_family_median_gbp"] == 40.0
+    assert figures["spend.per_family_q1_gbp"] == pytest.approx(22.75)
+    assert figures["spend.per_family_q3_gbp"] == pytest.approx(122.25)
+    assert figures["spend.per_family_share_over_budget"] == pytest.approx(1 / 3)
+    assert figures["spend.share_transactions_under_20"] == pytest.approx(3 / 5)
+
+
+def test_binned_counts_use_closed_lower_edges():
+    counts = binned(pd.Series([4.99, 5.0, 19.99, 20.0, 6000.0]), TRANSACTION_BINS, "transactions").set_index("band")
+    assert counts.loc["£0-£5", "transactions"] == 1
+    assert counts.loc["£5-£10", "transactions"] == 1
+    assert counts.loc["£10-£20", "transactions"] == 1
+    assert counts.loc["£20-£50", "transactions"] == 1
+    assert counts.loc["£5,000+", "transactions"] == 1
+
+
+def test_straight_line_forecast_reaches_the_expected_budget(pilot, transactions):
+    data = cumulative_against_forecast(pilot, transactions)
+    expected = data[data["series"] == "Expected (straight line)"]["gbp"]
+    assert expected.iloc[0] == pytest.approx(400 / 12, abs=0.01) and expected.iloc[-1] == 400
+    assert data[data["series"] == "Spent"]["gbp"].iloc[-1] == 250.0

@@ -1,0 +1,57 @@
+import copy
+
+import pytest
+
+from analysis_src.contracts import load_tables
+from analysis_src.paths import SYNTHETIC_DATA_DIR
+from analysis_src.synthesis import figure_a, findings, pilot_ledgers, side_by_side, synthesis_figures
+
+
+@pytest.fixture(scope="module")
+def tables(pilots):
+    return load_tables(SYNTHETIC_DATA_DIR, pilots)
+
+
+@pytest.fixture(scope="module")
+def ledgers(pilots, tables):
+    return pilot_ledgers(pilots, tables)
+
+
+@pytest.fixture(scope="module")
+def programme(pilots, tables):
+    return synthesis_figures(pilots, tables)
+
+
+def test_figure_a_reproduces_the_published_table(pilots, tables):
+    table = figure_a(pilots, tables)
+    assert list(table.index) == ["Hillingdon", "Darlington", "Wigan"]
+    assert list(table["Number of families (reported)"]) == [95, 35, 78]
+    assert list(table["Expected budget per family"]) == ["£4,000", "£10,000", "£4,000"]
+
+
+def test_programme_figures_are_sums_of_the_pilots(ledgers, programme):
+    assert programme["spend.total_gbp"] == pytest.approx(sum(f["spend.total_gbp"] for f in ledgers.values()))
+    assert programme["families.with_spend"] == 208
+
+
+def test_findings_supported_by_the_synthetic_data(ledgers, programme):
+    text = " ".join(findings(ledgers, programme))
+    assert "Most transactions were small" in text
+    assert "lower than expected in every pilot" in text
+
+
+def test_a_finding_disappears_when_the_data_no_longer_support_it(ledgers, programme):
+    changed = dict(programme, **{"spend.share_transactions_under_20": 0.45})
+    assert not any("Most transactions" in f for f in findings(ledgers, changed))
+    overspent = copy.deepcopy(ledgers)
+    overspent["Wigan"]["spend.share_of_expected"] = 1.2
+    assert not any("lower than expected" in f for f in findings(overspent, programme))
+    missed = copy.deepcopy(ledgers)
+    missed["Darlington"]["feasibility.within_30pct"] = 0
+    assert "2 of 3 pilots reached" in " ".join(findings(missed, programme))
+
+
+def test_side_by_side_marks_not_applicable_with_z(ledgers):
+    table = side_by_side(ledgers)
+    assert table.loc["Above-threshold spending with approval", "Wigan"] == "z"
+    assert table.loc["Families reached", "Darlington"] == "35"
