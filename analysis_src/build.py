@@ -29,6 +29,7 @@ from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT,
 
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
 SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
+TRIAL_TEMPLATE = TEMPLATES_DIR / "trial.ipynb"
 CONFIG_PATH = PROJECT_ROOT / "_config.yml"
 TOC_PATH = PROJECT_ROOT / "_toc.yml"
 # Hand-written pages of the book, copied into the staging folder as they are.
@@ -81,11 +82,18 @@ def toc(pilots: list[Pilot]) -> dict:
         "format": "jb-book",
         "root": "book/intro",
         "parts": [
-            {"caption": "Pilot chapters", "chapters": [{"file": f"book/pilots/{p.slug}"} for p in pilots]},
+            {"caption": "Pilot chapters", "chapters": [_chapter_entry(p) for p in pilots]},
             {"caption": "Across the pilots", "chapters": [{"file": "book/synthesis"}]},
             {"caption": "About the data", "chapters": [{"file": "book/data"}]},
         ],
     }
+
+
+def _chapter_entry(pilot: Pilot) -> dict:
+    entry = {"file": f"book/pilots/{pilot.slug}"}
+    if pilot.randomised:
+        entry["sections"] = [{"file": f"book/pilots/{pilot.slug}_trial"}]
+    return entry
 
 
 def write_toc(pilots: list[Pilot], path: Path) -> None:
@@ -107,15 +115,14 @@ def stage_notebooks(pilots: list[Pilot], targets: Targets) -> None:
     failures = []
     for number, pilot in enumerate(pilots, start=1):
         _say(f"  [{number}/{len(pilots)}] {pilot.name}: running chapter")
-        output = stage_book / "pilots" / f"{pilot.slug}.ipynb"
+        parameters = {"slug": pilot.slug, "data_dir": data}
+        replacements = {"{{ name }}": pilot.name, "{{ slug }}": pilot.slug, "{{ target_group }}": pilot.target_group}
         try:
-            figures = _run_chapter(
-                CHAPTER_TEMPLATE,
-                output,
-                {"slug": pilot.slug, "data_dir": data},
-                {"{{ name }}": pilot.name, "{{ slug }}": pilot.slug, "{{ target_group }}": pilot.target_group},
-                "pilot",
-            )
+            output = stage_book / "pilots" / f"{pilot.slug}.ipynb"
+            figures = _run_chapter(CHAPTER_TEMPLATE, output, parameters, replacements, "pilot")
+            if pilot.randomised:
+                output = stage_book / "pilots" / f"{pilot.slug}_trial.ipynb"
+                figures |= _run_chapter(TRIAL_TEMPLATE, output, parameters, replacements, "pilot")
         except Exception as error:  # report every failing authority, then stop
             failures.append(f"{pilot.name} ({pilot.slug}): {error}")
             continue

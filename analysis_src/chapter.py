@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis_src.acceptability import acceptability_figures
 from analysis_src.categories import category_figures
 from analysis_src.contracts import Tables, load_tables
 from analysis_src.feasibility import reach_figures
 from analysis_src.governance import governance_figures
 from analysis_src.manifest import Pilot, load_manifest, pilot_by_slug
+from analysis_src.outcomes import INDICATORS, its_figures
 from analysis_src.paths import MANIFEST_PATH, resolve
 from analysis_src.spend import distribution_figures, spend_summary
 
@@ -79,6 +81,8 @@ def chapter_figures(chapter: Chapter) -> dict[str, float]:
     figures |= reach_figures(pilot, tables.families, tables.transactions)
     figures |= category_figures(tables.transactions)
     figures |= governance_figures(pilot, tables.transactions)
+    figures |= its_figures(pilot, tables.monthly_returns)
+    figures |= acceptability_figures(tables.staff_survey, tables.family_survey)
     return figures
 
 
@@ -119,4 +123,38 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
             )
         else:
             governance += "."
-    return {"reach": reach, "governance": governance}
+    return {
+        "reach": reach,
+        "governance": governance,
+        "its": _its_text(figures),
+        "acceptability": _acceptability_text(figures),
+    }
+
+
+def _its_text(figures: dict[str, float]) -> str:
+    fitted = [i for i in INDICATORS if f"outcomes.its.{i}.rate_ratio" in figures]
+    excluding = [
+        i for i in fitted if figures[f"outcomes.its.{i}.ci_low"] > 1 or figures[f"outcomes.its.{i}.ci_high"] < 1
+    ]
+    text = (
+        f"Of the {len(fitted)} indicators that could be modelled, {len(excluding)} "
+        f"{'has' if len(excluding) == 1 else 'have'} a 95% confidence interval for the step change that excludes "
+        f"no change. With {len(fitted)} comparisons, about {len(fitted) / 20:.1f} such results are expected by chance "
+        "alone, so no single interval should be read as an effect of the pilot."
+    )
+    missing = len(INDICATORS) - len(fitted)
+    if missing:
+        text += f" {_count(missing, 'indicator')} could not be modelled because a period had no events (`x`)."
+    return text
+
+
+def _acceptability_text(figures: dict[str, float]) -> str:
+    key = "acceptability.family_change"
+    if f"{key}.pairs" not in figures:
+        return "Too few families answered at both T1 and T2 to compare the two waves (`x`)."
+    direction = "rose" if figures[f"{key}.mean_change"] > 0 else "fell"
+    return (
+        f"Among the {_count(figures[f'{key}.pairs'], 'family', 'families')} who answered at both T1 and T2, "
+        f"the rating of how much the support helped {direction} by {abs(figures[f'{key}.mean_change']):.2f} "
+        f"points on average (Wilcoxon signed-rank test, p = {figures[f'{key}.wilcoxon_p']:.2f})."
+    )

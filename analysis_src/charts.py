@@ -77,3 +77,10 @@ def chart_html(chart: alt.TopLevelMixin, name: str, description: str) -> str:
 def show(chart: alt.TopLevelMixin, name: str, description: str) -> HTML:
     """Display a chart in a notebook cell (see :func:`chart_html`)."""
     return HTML(chart_html(chart, name, description))
+
+
+def svg(markup: str) -> HTML:
+    """Display an inline SVG figure (drawn by the package; it carries its own title for screen readers)."""
+    if not markup.lstrip().startswith("<svg"):
+        raise ValueError("not an SVG document")
+    return HTML(f'<figure class="devolved-diagram">{markup}</figure>')
