@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 from scipy import stats
 
+from analysis_src.disclosure import protect_table, suppression_mask
 from analysis_src.effects import wilson
 
 CRITERION = 0.70  # the protocol: 70% of each group positive
@@ -75,8 +76,11 @@ _VERDICT = {1: "met", 0: "not met", -1: "uncertain"}
 
 
 def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
-    """Share positive (4-5) with 95% CI for each group, and the reading against 70%."""
-    groups = {**{f"acceptability.{r}": label for r, label in STAFF_ROLES.items()}}
+    """Share positive (4-5) with 95% CI for each group, and the reading against 70%.
+
+    A group of 1 to 5 respondents is suppressed (``c``), with everything computed from it.
+    """
+    groups = {f"acceptability.{r}": label for r, label in STAFF_ROLES.items()}
     groups |= {"acceptability.family_t1": "Families at T1", "acceptability.family_t2": "Families at T2"}
     rows = []
     for key, label in groups.items():
@@ -85,7 +89,7 @@ def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
         rows.append(
             {
                 "Group": label,
-                "Respondents": f"{figures[f'{key}.respondents']:,.0f}",
+                "Respondents": figures[f"{key}.respondents"],
                 "Share positive (95% CI)": (
                     f"{figures[f'{key}.share_positive']:.0%} "
                     f"({figures[f'{key}.ci_low']:.0%} to {figures[f'{key}.ci_high']:.0%})"
@@ -93,7 +97,13 @@ def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
                 "70% criterion": _VERDICT[figures[f"{key}.criterion_met"]],
             }
         )
-    return pd.DataFrame(rows).set_index("Group").rename_axis(None)
+    frame = pd.DataFrame(rows).set_index("Group").rename_axis(None)
+    return protect_table(
+        frame,
+        counts=["Respondents"],
+        derived={"Share positive (95% CI)": "Respondents", "70% criterion": "Respondents"},
+        formats={"Respondents": "{:,.0f}"},
+    )
 
 
 def diverging_data(families: pd.DataFrame) -> pd.DataFrame:
@@ -105,19 +115,24 @@ def diverging_data(families: pd.DataFrame) -> pd.DataFrame:
     for (wave, item), group in families.melt(id_vars=["wave"], value_vars=list(FAMILY_ITEMS), var_name="item").groupby(
         ["wave", "item"]
     ):
-        shares = group["value"].value_counts(normalize=True).reindex(LIKERT, fill_value=0.0)
+        counts = group["value"].value_counts().reindex(LIKERT, fill_value=0)
+        shares = counts / counts.sum()
+        # Responses given by 1 to 5 families are suppressed (secondary too: they add up to
+        # the respondents); their segments stay as gaps so the others keep their places.
+        hidden = suppression_mask(counts, additive=True)
         start = -(shares[1] + shares[2] + shares[3] / 2)
         for level, share in shares.items():
-            rows.append(
-                {
-                    "question": f"{FAMILY_ITEMS[item]} ({wave})",
-                    "response": LIKERT[level],
-                    "order": level,
-                    "start": round(start, 6),
-                    "end": round(start + share, 6),
-                    "share": round(share, 6),
-                }
-            )
+            if not hidden[level]:
+                rows.append(
+                    {
+                        "question": f"{FAMILY_ITEMS[item]} ({wave})",
+                        "response": LIKERT[level],
+                        "order": level,
+                        "start": round(start, 6),
+                        "end": round(start + share, 6),
+                        "share": round(share, 6),
+                    }
+                )
             start += share
     return pd.DataFrame(rows)
 
@@ -126,7 +141,7 @@ def diverging_chart(data: pd.DataFrame, pilot_name: str) -> alt.Chart:
     """Diverging stacked bars of the family questionnaire items at T1 and T2."""
     colours = ["#D55E00", "#E69F00", "#BBBBBB", "#56B4E9", "#0072B2"]
     return (
-        alt.Chart(data, title=f"{pilot_name}: families' answers at T1 and T2", width=480)
+        alt.Chart(data, title=f"{pilot_name}: families' answers at T1 and T2 (gaps: c)", width=480)
         .mark_bar()
         .encode(
             y=alt.Y("question:N", title=None),

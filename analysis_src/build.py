@@ -9,6 +9,9 @@ untouched. Run ``python -m analysis_src.build --help``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import hashlib
+import html
 import os
 import shutil
 import subprocess
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from analysis_src import __version__
 from analysis_src.charts import write_vega_bundle
 from analysis_src.contracts import DataValidationError, load_tables
 from analysis_src.docs import data_page
@@ -134,11 +138,44 @@ def stage_notebooks(pilots: list[Pilot], targets: Targets) -> None:
     write_ledger(figures, stage_book / "results" / "synthesis.json")
 
 
+def data_fingerprint(data_dir: Path) -> str:
+    """SHA-256 over the input tables' names and bytes, in name order (first 12 hex digits)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in data_dir.iterdir() if p.suffix in {".csv", ".xlsx"}):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def source_commit() -> str:
+    """The commit the book is built from, marked when the work tree has uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT
+        )
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    except OSError:
+        return "unknown"
+    if commit.returncode != 0:
+        return "unknown"
+    return commit.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def provenance_footer(data_dir: Path) -> str:
+    """The stamp on every page: version, commit, input data hash and build date."""
+    return (
+        f'<p class="provenance">Version {__version__} · commit {html.escape(source_commit())} · '
+        f"input data sha256:{data_fingerprint(data_dir)} · built {dt.date.today():%d %B %Y} · "
+        "licence: MIT (see LICENSE and CITATION.cff)</p>"
+    )
+
+
 def stage_sources(pilots: list[Pilot], targets: Targets) -> None:
     """Copy the book's configuration and hand-written pages into the staging folder."""
     stage_book = targets.stage_dir / "book"
     stage_book.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(CONFIG_PATH, targets.stage_dir / "_config.yml")
+    config = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    config.setdefault("html", {})["extra_footer"] = provenance_footer(targets.data_dir)
+    (targets.stage_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     write_toc(pilots, targets.stage_dir / "_toc.yml")
     for page in STATIC_PAGES:
         shutil.copy2(BOOK_DIR / page, stage_book / page)

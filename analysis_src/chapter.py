@@ -13,6 +13,7 @@ import pandas as pd
 from analysis_src.acceptability import acceptability_figures
 from analysis_src.categories import category_figures
 from analysis_src.contracts import Tables, load_tables
+from analysis_src.disclosure import show_count
 from analysis_src.feasibility import reach_figures
 from analysis_src.governance import governance_figures
 from analysis_src.manifest import Pilot, load_manifest, pilot_by_slug
@@ -63,8 +64,8 @@ def profile_table(pilot: Pilot) -> pd.DataFrame:
         ("Local authority", pilot.name),
         ("Target group", pilot.target_group),
         ("Main focus", pilot.main_focus),
-        ("Families planned", f"{pilot.planned_families:,}"),
-        ("Families reported as receiving a budget", f"{pilot.actual_families:,}"),
+        ("Families planned", show_count(pilot.planned_families)),
+        ("Families reported as receiving a budget", show_count(pilot.actual_families)),
         ("Expected budget per family", _money(pilot.budget_per_family_gbp)),
         ("Manager approval needed above", _money(pilot.approval_threshold_gbp) + basis),
         ("Pilot period", f"{pilot.start_date:%B %Y} to {pilot.end_date:%B %Y}"),
@@ -99,8 +100,8 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
     """Sentences whose wording depends on the figures, for ``{glue:md}`` (numbers from the ledger)."""
     pilot = chapter.pilot
     reach = (
-        f"The pilot reached {figures['feasibility.families_reached']:,} families against a plan of "
-        f"{figures['families.planned']:,} ({figures['feasibility.reach_ratio']:.0%} of plan): the protocol's "
+        f"The pilot reached {show_count(figures['feasibility.families_reached'])} families against a plan of "
+        f"{show_count(figures['families.planned'])} ({figures['feasibility.reach_ratio']:.0%} of plan): the protocol's "
         f"criterion of the planned number within ±30% is {_verdict(figures['feasibility.within_30pct'])}."
     )
     if pilot.approval_threshold_basis == "not_stated":
@@ -113,7 +114,7 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
         governance = (
             f"A manager's approval was needed above £{pilot.approval_threshold_gbp:,.0f} for {basis}. "
             f"{_count(figures['spend.above_threshold_transactions'], 'transaction')}, for "
-            f"{_count(figures['spend.above_threshold_families'], 'family', 'families')}, lay above the threshold"
+            f"{show_count(figures['spend.above_threshold_families'])} families, lay above the threshold"
         )
         if "spend.above_threshold_approved_share" in figures:
             governance += (
@@ -150,11 +151,11 @@ def _its_text(figures: dict[str, float]) -> str:
 
 def _acceptability_text(figures: dict[str, float]) -> str:
     key = "acceptability.family_change"
-    if f"{key}.pairs" not in figures:
-        return "Too few families answered at both T1 and T2 to compare the two waves (`x`)."
+    if f"{key}.pairs" not in figures or show_count(figures[f"{key}.pairs"]) == "c":
+        return "Too few families answered at both T1 and T2 to compare the two waves (`c` or `x`)."
     direction = "rose" if figures[f"{key}.mean_change"] > 0 else "fell"
     return (
-        f"Among the {_count(figures[f'{key}.pairs'], 'family', 'families')} who answered at both T1 and T2, "
+        f"Among the {show_count(figures[f'{key}.pairs'])} families who answered at both T1 and T2, "
         f"the rating of how much the support helped {direction} by {abs(figures[f'{key}.mean_change']):.2f} "
         f"points on average (Wilcoxon signed-rank test, p = {figures[f'{key}.wilcoxon_p']:.2f})."
     )

@@ -63,14 +63,38 @@ def chart_html(chart: alt.TopLevelMixin, name: str, description: str) -> str:
     if not re.fullmatch(r"[a-z0-9-]+", name):
         raise ValueError(f"chart name {name!r} must be lower-case letters, digits and '-'")
     spec = chart.properties(description=description).to_dict()
+    table = _data_table(spec)
     spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
     element = f"chart-{name}"
     return (
         f'<figure class="devolved-chart" id="figure-{element}">'
         f'<div id="{element}" role="img" aria-label="{html.escape(description)}"></div>'
-        f"<figcaption>{html.escape(description)}</figcaption></figure>\n"
+        f"<figcaption>{html.escape(description)}</figcaption>{table}</figure>\n"
         f'<script type="text/javascript">vegaEmbed("#{element}", {spec_json}, '
         f'{{"actions": false, "renderer": "svg"}}).catch(console.error);</script>'
+    )
+
+
+def _data_table(spec: dict) -> str:
+    """The chart's own (already aggregated and suppressed) data as an HTML table behind a toggle."""
+    datasets = spec.get("datasets", {})
+    rows = [row for values in datasets.values() for row in values]
+    if not rows:
+        return ""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "c"
+        if isinstance(value, float):
+            return f"{value:,.4g}"
+        return html.escape(str(value))
+
+    head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
+    return (
+        '<details class="chart-data"><summary>Data table for this chart</summary>'
+        f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>'
     )
 
 

@@ -86,6 +86,32 @@ def data_page() -> str:
             "with no effect of the pilots built in. "
             "Column names follow the DfE's SSDA903 and Children in Need returns where one exists.",
             "",
+            "## How the numbers were made",
+            "",
+            "- **One manifest.** `pilots.yml` lists the pilots, their plans, budgets and approval rules, each with its "
+            "source. It drives the chapters, the table of contents and the synthesis.",
+            "- **Validated data.** Each table is checked against the data dictionary below before any analysis.",
+            "- **One template.** Every pilot chapter is the same notebook, run by papermill once per "
+            "authority; "
+            "a randomised pilot also gets the randomised-comparison page. Each cell calls the `analysis_src` package.",
+            "- **Spending** is described from the transaction log; categories come from a documented rule table "
+            "applied to the free-text descriptions (`analysis_src/category_rules.yml`).",
+            "- **Outcomes in the monthly returns** are modelled by segmented quasi-Poisson regression with a "
+            "population offset, a linear trend, two harmonic pairs and a step at the pilot's start "
+            "(Lopez Bernal, Cummins and Gasparrini 2017). The test suite checks that the routine "
+            "reproduces the paper's published rate ratio on its Sicily data.",
+            "- **The randomised comparison** follows the CONSORT extension for pilot trials: risk differences with "
+            "Newcombe's interval, risk ratios, Hedges' g (checked against the worked example of Borenstein and "
+            "colleagues, 2009), standardised mean differences for balance, and a random-intercept model for "
+            "social workers.",
+            "- **Acceptability** is the share answering 4 or 5 on a 5-point scale, with Wilson intervals, against the "
+            "protocol's 70%.",
+            "- **Disclosure control.** Every table, chart and figure in the text passes through one function that "
+            "applies the DfE convention: counts of 1 to 5 people are shown as `c`, with anything computed from them, "
+            "and a second cell is suppressed where a total would reveal the first. `z` means not applicable and `x` "
+            "not available. No identifier, free text or individual family's amount is published; a check on the "
+            "built book refuses any.",
+            "",
             "## Data dictionary",
             "",
             data_dictionary_markdown(heading_level=3),

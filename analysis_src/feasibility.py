@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analysis_src.disclosure import protect_chart_data, protect_table
 from analysis_src.manifest import Pilot
 
 REACH_TOLERANCE = 0.30  # the protocol's criterion: planned number of families within ±30%
@@ -78,6 +79,7 @@ def funnel_table(figures: dict[str, float]) -> pd.DataFrame:
 
 def funnel_chart(funnel: pd.DataFrame, pilot_name: str) -> alt.Chart:
     """Horizontal bars of the uptake funnel, in stage order."""
+    funnel = protect_chart_data(funnel, ["families"])
     return (
         alt.Chart(funnel, title=f"{pilot_name}: from referral to spending", width=420)
         .mark_bar()
@@ -94,30 +96,35 @@ def first_spend_by_month(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFra
     months = pd.period_range(pilot.start_date, pilot.end_date, freq="M")
     counts = first_spend(transactions).dt.to_period("M").value_counts().reindex(months, fill_value=0)
     frame = pd.DataFrame({"month": months.astype(str), "new_families": counts.to_numpy()})
-    frame["families_so_far"] = frame["new_families"].cumsum()
-    return frame
+    # The months add up to the families reached, which is published: secondary suppression applies.
+    return protect_chart_data(frame, ["new_families"], additive=True)
 
 
 def first_spend_chart(by_month: pd.DataFrame, pilot_name: str) -> alt.Chart:
-    """Bars of families with a first spend each month, and a line of the running total."""
-    base = alt.Chart(by_month, title=f"{pilot_name}: families with a first spend, by month", width=560)
-    bars = base.mark_bar().encode(
-        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("new_families:Q", title="Families"),
-        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("new_families:Q", title="New families")],
+    """Bars of families with a first spend each month; suppressed months are left as gaps."""
+    return (
+        alt.Chart(by_month, title=f"{pilot_name}: families with a first spend, by month (gaps: c)", width=560)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("new_families:Q", title="Families"),
+            tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("new_families:Q", title="New families")],
+        )
     )
-    line = base.mark_line(point=True, color="#E69F00").encode(x="month:O", y="families_so_far:Q")
-    return bars + line
 
 
 def cohort_table(figures: dict[str, float]) -> pd.DataFrame:
     """Families with spending by age cohort of the oldest child."""
     counts = [figures[f"reach.cohort.{key}.families"] for key in COHORT_KEYS.values()]
     total = sum(counts)
-    return pd.DataFrame(
-        {
-            "Families with spending": counts,
-            "Share": [f"{c / total:.0%}" if total else "z" for c in counts],
-        },
+    frame = pd.DataFrame(
+        {"Families with spending": counts, "Share": [c / total if total else float("nan") for c in counts]},
         index=[f"Oldest child aged {cohort}" for cohort in COHORT_KEYS],
+    )
+    return protect_table(
+        frame,
+        counts=["Families with spending"],
+        derived={"Share": "Families with spending"},
+        formats={"Families with spending": "{:,.0f}", "Share": "{:.0%}"},
+        additive=True,
     )

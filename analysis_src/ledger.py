@@ -73,13 +73,24 @@ def check_figures(figures: dict[str, object], scope: str = "pilot") -> dict[str,
 
 
 TEXT_PREFIX = "text."
+LEDGER_PREFIX = "ledger."
+# Units that count people: their figures reach the prose through disclosure control.
+PEOPLE_UNITS = {"families", "people", "workers", "children"}
+
+
+def is_people_count(key: str, scope: str = "pilot") -> bool:
+    """True when a documented key counts people (its prose value is suppressed from 1 to 5)."""
+    return describe(key, scope)["unit"] in PEOPLE_UNITS
 
 
 def publish(figures: dict[str, object], scope: str = "pilot", texts: dict[str, str] | None = None) -> dict:
     """Check the figures and glue each one into the notebook, for the prose and the ledger.
 
-    The build harvests the glued figures from the executed notebook into the ledger
-    file (:func:`harvest`), so the ledger holds exactly what the chapter printed.
+    Each figure is glued twice: its exact value under ``ledger.<key>``, which the build
+    harvests into the ledger file (:func:`harvest`) and no page displays, and its
+    published value under ``<key>`` for the prose. A count of people is published through
+    disclosure control, as formatted text (``c`` from 1 to 5): quote it with
+    ``{glue:text}`` and no format specification.
 
     Parameters
     ----------
@@ -99,9 +110,12 @@ def publish(figures: dict[str, object], scope: str = "pilot", texts: dict[str, s
     from IPython.display import Markdown
     from myst_nb import glue
 
+    from analysis_src.disclosure import show_count
+
     cleaned = check_figures(figures, scope)
     for key, value in cleaned.items():
-        glue(key, value, display=False)
+        glue(LEDGER_PREFIX + key, value, display=False)
+        glue(key, show_count(value) if is_people_count(key, scope) else value, display=False)
     for name, text in (texts or {}).items():
         glue(TEXT_PREFIX + name, Markdown(text), display=False)
     return cleaned
@@ -126,10 +140,10 @@ def harvest(notebook: dict, scope: str = "pilot") -> dict[str, int | float]:
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is None or name.startswith(TEXT_PREFIX):
+            if name is None or not name.startswith(LEDGER_PREFIX):
                 continue
             text = next(value for mime, value in output["data"].items() if mime.endswith("text/plain"))
-            figures[name] = float(text) if any(c in text for c in ".eE") else int(text)
+            figures[name.removeprefix(LEDGER_PREFIX)] = float(text) if any(c in text for c in ".eE") else int(text)
     return check_figures(figures, scope)
 
 

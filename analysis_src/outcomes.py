@@ -13,6 +13,7 @@ import warnings
 import altair as alt
 import pandas as pd
 
+from analysis_src.disclosure import is_small, protect_table
 from analysis_src.its import segmented_regression
 from analysis_src.manifest import Pilot
 
@@ -62,10 +63,18 @@ def period_comparison(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
             part = frame[frame["after"] == flag]
             total = part[indicator].sum()
             child_years = (part["child_population"] / 12).sum()
-            row[f"{name} total"] = f"{total:,.0f}"
-            row[f"{name} rate per 10,000"] = f"{total / child_years * 10_000:,.1f}"
+            # Days in care are child-days, not a count of children: never small, never suppressed.
+            row[f"{name} total"] = total
+            row[f"{name} rate per 10,000"] = total / child_years * 10_000
         rows.append(row)
-    return pd.DataFrame(rows).set_index("Indicator").rename_axis(None)
+    table = pd.DataFrame(rows).set_index("Indicator").rename_axis(None)
+    formats = {column: ("{:,.0f}" if column.endswith("total") else "{:,.1f}") for column in table.columns}
+    return protect_table(
+        table,
+        counts=["Pre-period total", "Pilot total"],
+        derived={"Pre-period rate per 10,000": "Pre-period total", "Pilot rate per 10,000": "Pilot total"},
+        formats=formats,
+    )
 
 
 def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_change: bool = False):
@@ -140,8 +149,11 @@ def rates_for_chart(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
             continue
         # Rates per 10,000 children a month; for days in care, children in care per 10,000 on an average day.
         scale = 10_000
+        observed = frame[indicator] / exposure(frame, indicator) * scale
+        if indicator not in CHILD_DAY_INDICATORS:  # a month's rate from 1 to 5 children is suppressed
+            observed = observed.where(~frame[indicator].map(is_small))
         series = {
-            "Observed": frame[indicator] / exposure(frame, indicator) * scale,
+            "Observed": observed,
             "Fitted": result.fitted * scale,
             "Counterfactual (no pilot)": (result.counterfactual * scale).where(frame["after"] == 1),
         }
@@ -165,7 +177,7 @@ def its_chart(data: pd.DataFrame, pilot: Pilot) -> alt.FacetChart:
         "y": alt.Y("rate:Q", title="Rate per 10,000 children", scale=alt.Scale(zero=False)),
         "tooltip": [alt.Tooltip("month:O"), alt.Tooltip("series:N"), alt.Tooltip("rate:Q", format=".2f")],
     }
-    rule = base.mark_rule(strokeDash=[2, 2], color="#777777").encode(x=alt.datum(start))
+    rule = base.mark_rule(strokeDash=[2, 2], color="#777777", aria=False).encode(x=alt.datum(start))
     layered = alt.layer(
         observed.encode(**encode),
         lines.encode(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analysis_src.disclosure import protect_chart_data, show_count
 from analysis_src.manifest import Pilot
 
 
@@ -152,7 +153,9 @@ def histogram_chart(data: pd.DataFrame, unit: str, title: str, x_title: str, hig
 
 def per_family_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
     """Distribution of spend per family in bands, against the per-family budget (log-spaced bands)."""
-    data = binned(per_family_spend(transactions), PER_FAMILY_BINS, "families")
+    data = protect_chart_data(
+        binned(per_family_spend(transactions), PER_FAMILY_BINS, "families"), ["families"], additive=True
+    )
     title = f"{pilot.name}: spending per family (budget £{pilot.budget_per_family_gbp:,.0f} a family)"
     return histogram_chart(data, "families", title, "Spending per family")
 
@@ -190,9 +193,9 @@ def cumulative_chart(data: pd.DataFrame, pilot_name: str) -> alt.Chart:
 
 
 _SUMMARY_ROWS = [
-    ("Families planned", "families.planned", "{:,.0f}"),
-    ("Families reported as receiving a budget", "families.actual", "{:,.0f}"),
-    ("Families with any spending (data)", "families.with_spend", "{:,.0f}"),
+    ("Families planned", "families.planned", show_count),
+    ("Families reported as receiving a budget", "families.actual", show_count),
+    ("Families with any spending (data)", "families.with_spend", show_count),
     ("Transactions", "spend.transactions", "{:,.0f}"),
     ("Total spent", "spend.total_gbp", "£{:,.0f}"),
     ("Expected spend", "spend.expected_total_gbp", "£{:,.0f}"),
@@ -210,5 +213,8 @@ _SUMMARY_ROWS = [
 
 def summary_table(figures: dict[str, float]) -> pd.DataFrame:
     """The spend summary as a table: label, formatted value and the ledger key it comes from."""
-    rows = [(label, fmt.format(figures[key]), key) for label, key, fmt in _SUMMARY_ROWS]
+    rows = [
+        (label, fmt(figures[key]) if callable(fmt) else fmt.format(figures[key]), key)
+        for label, key, fmt in _SUMMARY_ROWS
+    ]
     return pd.DataFrame(rows, columns=["Figure", "Value", "Ledger key"]).set_index("Figure").rename_axis(None)

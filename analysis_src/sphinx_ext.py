@@ -4,9 +4,14 @@ Jupyter Book 1 always loads sphinx-thebe, even with live code off, and its inlin
 configuration script is added twice, so every page logs
 "Identifier 'THEBE_JS_URL' has already been declared". The book has no live code,
 so the thebe scripts are dropped from every page.
+
+The theme's toggles for nested pages in the sidebar are ``<summary>`` elements with only
+an icon inside; they get a text label so that screen readers can name them.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sphinx.application import Sphinx
 
@@ -22,7 +27,23 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
         context["script_files"] = [script for script in context["script_files"] if not _is_thebe(script)]
 
 
+_UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
+_NAMED_TOGGLE = (
+    '<summary aria-label="Show or hide the sections of this chapter"><span class="toctree-toggle" role="presentation">'
+)
+
+
+def _label_toggles(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if _UNNAMED_TOGGLE in text:
+            page.write_text(text.replace(_UNNAMED_TOGGLE, _NAMED_TOGGLE), encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
-    """Register the page-context hook."""
+    """Register the page-context and build-finished hooks."""
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("build-finished", _label_toggles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

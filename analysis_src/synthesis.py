@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from analysis_src.contracts import Tables, load_tables
+from analysis_src.disclosure import show_count
 from analysis_src.manifest import Pilot, load_manifest
 from analysis_src.paths import MANIFEST_PATH, resolve
 from analysis_src.spend import SMALL_TRANSACTION_GBP, spend_summary
@@ -27,8 +28,8 @@ def figure_a(pilots: list[Pilot], tables: Tables) -> pd.DataFrame:
             {
                 "Pilot authority": pilot.name,
                 "Target group": pilot.target_group,
-                "Number of families (reported)": pilot.actual_families,
-                "Families with spending (data)": int(counted),
+                "Number of families (reported)": show_count(pilot.actual_families),
+                "Families with spending (data)": show_count(counted),
                 "Main focus": pilot.main_focus,
                 "Expected budget per family": f"£{pilot.budget_per_family_gbp:,.0f}",
             }
@@ -72,8 +73,8 @@ def load_synthesis(data_dir: str, manifest: str = str(MANIFEST_PATH)) -> Synthes
 
 # Indicators compared across pilots: label, ledger key, format.
 INDICATORS = [
-    ("Families planned", "families.planned", "{:,.0f}"),
-    ("Families reached", "feasibility.families_reached", "{:,.0f}"),
+    ("Families planned", "families.planned", show_count),
+    ("Families reached", "feasibility.families_reached", show_count),
     ("Reached as share of plan", "feasibility.reach_ratio", "{:.0%}"),
     ("Spent", "spend.total_gbp", "£{:,.0f}"),
     ("Share of expected spend", "spend.share_of_expected", "{:.0%}"),
@@ -102,7 +103,10 @@ def side_by_side(ledgers: dict[str, dict[str, float]]) -> pd.DataFrame:
     """The indicators for every pilot in columns; ``z`` where an indicator does not apply."""
     rows = {}
     for label, key, fmt in INDICATORS:
-        rows[label] = [fmt.format(figures[key]) if key in figures else "z" for figures in ledgers.values()]
+        rows[label] = [
+            (fmt(figures[key]) if callable(fmt) else fmt.format(figures[key])) if key in figures else "z"
+            for figures in ledgers.values()
+        ]
     return pd.DataFrame(rows, index=list(ledgers)).T
 
 

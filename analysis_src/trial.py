@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from analysis_src.disclosure import SUPPRESSED, is_small, protect_chart_data, protect_table, show_count, split_masks
 from analysis_src.effects import hedges_g_from_values, risk_difference, risk_ratio, standardised_mean_difference
 
 BINARY_OUTCOMES = {
@@ -91,23 +92,24 @@ def flow_counts(data: TrialData) -> dict[str, float]:
 
 
 def ratio_over_time(data: TrialData) -> pd.DataFrame:
-    """Allocations per quarter by arm and ratio in force (quarters, not months, keep counts from being tiny)."""
-    quarter = data.randomised["allocation_date"].dt.to_period("Q").astype(str)
-    frame = data.randomised.assign(month=quarter)
-    return frame.groupby(["month", "ratio_in_force", "allocated_arm"]).size().rename("allocations").reset_index()
+    """Allocations by ratio in force and arm (aggregated; counts of 1 to 5 families left as gaps)."""
+    frame = data.randomised.groupby(["ratio_in_force", "allocated_arm"]).size().rename("allocations").reset_index()
+    first = data.randomised.groupby("ratio_in_force")["allocation_date"].min().dt.strftime("%b %Y")
+    frame["period"] = frame["ratio_in_force"] + " from " + frame["ratio_in_force"].map(first)
+    return protect_chart_data(frame, ["allocations"])
 
 
-def ratio_chart(by_month: pd.DataFrame) -> alt.Chart:
-    """Stacked bars of allocations per month by arm, labelled with the ratio in force."""
+def ratio_chart(by_period: pd.DataFrame) -> alt.Chart:
+    """Bars of allocations to each arm under each ratio in force, in time order."""
     return (
-        alt.Chart(by_month, title="Allocations each quarter, by arm and ratio in force", width=520)
+        alt.Chart(by_period, title="Allocations by arm under each ratio in force", width=360)
         .mark_bar()
         .encode(
-            x=alt.X("month:O", title="Quarter of allocation", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("allocations:Q", title="Allocations"),
+            x=alt.X("period:N", title="Ratio in force (intervention:control)", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("allocated_arm:N"),
+            y=alt.Y("allocations:Q", title="Families allocated"),
             color=alt.Color("allocated_arm:N", title="Arm"),
-            opacity=alt.Opacity("ratio_in_force:O", title="Ratio in force", scale=alt.Scale(range=[0.55, 1.0])),
-            tooltip=["month:O", "allocated_arm:N", "ratio_in_force:N", "allocations:Q"],
+            tooltip=["period:N", "allocated_arm:N", "allocations:Q"],
         )
     )
 
@@ -131,7 +133,11 @@ def balance_table(data: TrialData) -> pd.DataFrame:
         smd = standardised_mean_difference(arms["intervention"], arms["control"], binary=binary)
         row = {"Characteristic": label}
         for arm, values in arms.items():
-            row[arm.capitalize()] = f"{values.mean():.0%}" if binary else f"{values.mean():.1f} ({values.std():.1f})"
+            if binary:  # a percentage of 1 to 5 families (or all but 1 to 5) is suppressed
+                small = is_small(values.sum()) or is_small(len(values) - values.sum())
+                row[arm.capitalize()] = SUPPRESSED if small else f"{values.mean():.0%}"
+            else:
+                row[arm.capitalize()] = f"{values.mean():.1f} ({values.std():.1f})"
         row["SMD"] = f"{smd:+.2f}"
         row["Flag"] = "imbalance (|SMD| > 0.1)" if abs(smd) > SMD_FLAG else ""
         row["_smd"] = smd
@@ -179,12 +185,19 @@ def outcome_figures(data: TrialData) -> dict[str, float]:
     return figures
 
 
-def outcome_table(figures: dict[str, float]) -> pd.DataFrame:
-    """Outcomes by arm: risks, risk difference and ratio, Hedges' g, and the reading against promise."""
+def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
+    """Outcomes by arm: risks, risk difference and ratio, Hedges' g, and the reading against promise.
+
+    An outcome that 1 to 5 families in an arm had (or did not have) is suppressed in full:
+    its risks and every effect computed from them would reveal the count.
+    """
     rows = []
     for outcome, label in {**BINARY_OUTCOMES, **COUNT_OUTCOMES}.items():
         key = f"trial.{outcome}"
         row = {"Outcome": label}
+        if _small_cells(data, outcome):
+            rows.append(row | dict.fromkeys(_OUTCOME_COLUMNS, SUPPRESSED))
+            continue
         if outcome in BINARY_OUTCOMES:
             row["Intervention"] = f"{figures[f'{key}.risk_intervention']:.0%}"
             row["Control"] = f"{figures[f'{key}.risk_control']:.0%}"
@@ -200,7 +213,26 @@ def outcome_table(figures: dict[str, float]) -> pd.DataFrame:
         row["Hedges' g (95% CI)"] = f"{g:+.2f} ({low:+.2f} to {high:+.2f})"
         row["Against the band of promise"] = promise(low, g, high)
         rows.append(row)
-    return pd.DataFrame(rows).set_index("Outcome").rename_axis(None).fillna("z")
+    return pd.DataFrame(rows, columns=["Outcome", *_OUTCOME_COLUMNS]).set_index("Outcome").rename_axis(None).fillna("z")
+
+
+_OUTCOME_COLUMNS = [
+    "Intervention",
+    "Control",
+    "Risk difference (95% CI)",
+    "Risk ratio (95% CI)",
+    "Hedges' g (95% CI)",
+    "Against the band of promise",
+]
+
+
+def _small_cells(data: TrialData, outcome: str) -> bool:
+    """Whether, in either arm, 1 to 5 analysed families had (or lacked) the outcome."""
+    for _, arm in data.analysed.groupby("treated"):
+        events = int((arm[outcome] > 0).sum())
+        if is_small(events) or is_small(len(arm) - events):
+            return True
+    return False
 
 
 def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float]:
@@ -234,18 +266,18 @@ def balance_figures(table: pd.DataFrame) -> dict[str, float]:
 
 
 def randomisation_table(data: TrialData) -> pd.DataFrame:
-    """Allocations by the ratio in force and arm, with deviations from allocation."""
+    """Allocations by the ratio in force and arm, with deviations from allocation (suppressed from 1 to 5)."""
     frame = data.randomised
     table = pd.crosstab(frame["ratio_in_force"], frame["allocated_arm"]).reindex(
         columns=["intervention", "control"], fill_value=0
     )
-    table["Deviations"] = frame.groupby("ratio_in_force").apply(
-        lambda g: int((g["allocated_arm"] != g["arm_received"]).sum())
-    )
+    deviations = frame.assign(deviated=frame["allocated_arm"] != frame["arm_received"])
+    table["Deviations"] = deviations.groupby("ratio_in_force")["deviated"].sum().astype(int)
     first = frame.groupby("ratio_in_force")["allocation_date"].min().dt.strftime("%B %Y")
     table.insert(0, "In force from", first)
+    table = table.rename(columns={"intervention": "Intervention", "control": "Control"})
     return (
-        table.rename(columns={"intervention": "Intervention", "control": "Control"})
+        protect_table(table, counts=["Intervention", "Control", "Deviations"])
         .rename_axis(None)
         .rename_axis(None, axis=1)
     )
@@ -261,10 +293,41 @@ def show_balance(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns="_smd")
 
 
+def _consort_counts(n: dict[str, int]) -> dict[str, str]:
+    """The flow diagram's counts after disclosure control: each split of a shown box protected."""
+    counts = {
+        "assessed": n["trial.assessed"],
+        "eligible": n["trial.eligible"],
+        "not_eligible": n["trial.assessed"] - n["trial.eligible"],
+        "randomised": n["trial.randomised"],
+        "not_randomised": n["trial.eligible"] - n["trial.randomised"],
+    }
+    splits = [("eligible", "not_eligible"), ("randomised", "not_randomised")]
+    for arm in ("intervention", "control"):
+        allocated, received, analysed = (n[f"trial.{arm}.{k}"] for k in ("allocated", "received_budget", "analysed"))
+        counts |= {
+            f"{arm}.allocated": allocated,
+            f"{arm}.received": received,
+            f"{arm}.not_received": allocated - received,
+            f"{arm}.analysed": analysed,
+            f"{arm}.lost": allocated - analysed,
+        }
+        splits += [(f"{arm}.received", f"{arm}.not_received"), (f"{arm}.analysed", f"{arm}.lost")]
+    shown = {key: show_count(value) for key, value in counts.items()}
+    for parts, mask in zip(
+        splits, split_masks([(0, *(counts[part] for part in split)) for split in splits]), strict=True
+    ):
+        for part, hidden in zip(parts, mask, strict=True):
+            if hidden:
+                shown[part] = SUPPRESSED
+    return shown
+
+
 def consort_svg(figures: dict[str, float]) -> str:
     """A CONSORT-style flow diagram for a randomised pilot, as inline SVG (no script, works offline)."""
     boxes = []
     n = {key: int(value) for key, value in figures.items() if key.startswith("trial.") and float(value).is_integer()}
+    shown = _consort_counts(n)
 
     def box(x, y, w, text_lines, bold=False):
         h = 18 * len(text_lines) + 12
@@ -279,34 +342,33 @@ def consort_svg(figures: dict[str, float]) -> str:
     def arrow(x1, y1, x2, y2):
         boxes.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#333333" marker-end="url(#arrow)"/>')
 
-    not_eligible = n["trial.assessed"] - n["trial.eligible"]
-    not_randomised = n["trial.eligible"] - n["trial.randomised"]
-    bottom = box(230, 10, 260, [f"Assessed for eligibility (n={n['trial.assessed']})"])
-    box(520, 10, 220, ["Excluded:", f"not eligible (n={not_eligible})"])
+    bottom = box(230, 10, 260, [f"Assessed for eligibility (n={shown['assessed']})"])
+    box(520, 10, 220, ["Excluded:", f"not eligible (n={shown['not_eligible']})"])
     arrow(490, 30, 520, 30)
     arrow(360, bottom, 360, 80)
     bottom = box(
-        230, 80, 260, [f"Eligible (n={n['trial.eligible']})", f"Randomised (n={n['trial.randomised']})"], bold=True
+        230, 80, 260, [f"Eligible (n={shown['eligible']})", f"Randomised (n={shown['randomised']})"], bold=True
     )
-    box(520, 80, 220, ["Eligible, not randomised", f"(n={not_randomised})"])
+    box(520, 80, 220, ["Eligible, not randomised", f"(n={shown['not_randomised']})"])
     arrow(490, 100, 520, 100)
     columns = {"intervention": 60, "control": 400}
     for arm, x in columns.items():
         arrow(360, bottom, x + 130, 170)
-        received = n[f"trial.{arm}.received_budget"]
-        crossed = n[f"trial.{arm}.crossed_over"]
-        lines = [f"Allocated to {arm} (n={n[f'trial.{arm}.allocated']})", f"Received a budget (n={received})"]
+        lines = [f"Allocated to {arm} (n={shown[f'{arm}.allocated']})"]
         if arm == "intervention":
-            lines.append(f"Did not receive: no spending (n={n[f'trial.{arm}.allocated'] - received})")
+            lines += [
+                f"Received a budget (n={shown[f'{arm}.received']})",
+                f"Did not receive: no spending (n={shown[f'{arm}.not_received']})",
+            ]
         else:
-            lines.append(f"Deviation: given the intervention (n={crossed})")
+            lines += [
+                f"Did not receive a budget (n={shown[f'{arm}.not_received']})",
+                f"Deviation: received a budget (n={shown[f'{arm}.received']})",
+            ]
         end = box(x, 170, 260, lines, bold=True)
         arrow(x + 130, end, x + 130, end + 30)
-        analysed = n[f"trial.{arm}.analysed"]
-        lost = n[f"trial.{arm}.allocated"] - analysed
-        box(
-            x, end + 30, 260, [f"Lost to follow-up (n={lost})", f"Analysed by allocated arm (n={analysed})"], bold=False
-        )
+        lost, analysed = shown[f"{arm}.lost"], shown[f"{arm}.analysed"]
+        box(x, end + 30, 260, [f"Lost to follow-up (n={lost})", f"Analysed by allocated arm (n={analysed})"])
     height = 340
     defs = (
         '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
@@ -331,16 +393,17 @@ def trial_data_for(chapter) -> TrialData:
 def trial_texts(figures: dict[str, float]) -> dict[str, str]:
     """Sentences for the trial page, computed from its figures."""
     planned = "**Yes**" if figures["trial.proceeded_as_planned"] == 1 else "**No**"
+    deviations = show_count(figures["trial.deviations"])
     feasibility = (
         f"{planned}, by the criteria set here before looking at outcomes (at least {MIN_SHARE_RANDOMISED:.0%} of "
         f"eligible families randomised, at most {MAX_SHARE_DEVIATIONS:.0%} of allocations overridden): "
         f"{figures['trial.share_eligible_randomised']:.0%} of eligible families were randomised and "
-        f"{figures['trial.deviations']:,.0f} of {figures['trial.randomised']:,.0f} allocations were overridden. "
+        f"{deviations} of {show_count(figures['trial.randomised'])} allocations were overridden. "
         "The ratio in force is shown below, including any change at the midpoint."
     )
     multilevel = (
         f"A linear mixed model of a section 47 enquiry on allocated arm, with a random intercept for each of the "
-        f"{figures['trial.social_workers']:,.0f} social workers, estimates a difference of "
+        f"{show_count(figures['trial.social_workers'])} social workers, estimates a difference of "
         f"{figures['trial.multilevel.estimate']:+.2f} (95% CI {figures['trial.multilevel.ci_low']:+.2f} to "
         f"{figures['trial.multilevel.ci_high']:+.2f}). The intra-class correlation within social workers is "
         f"{figures['trial.icc_social_worker']:.3f}"

@@ -29,3 +29,22 @@ def read_text_table(path: Path) -> pd.DataFrame:
 
 def write_text_table(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The whole book built once from the synthetic data into a temporary folder (targets of the build)."""
+    from analysis_src import build
+    from analysis_src.paths import PROJECT_ROOT
+
+    root = tmp_path_factory.mktemp("built")
+    targets = build.Targets(
+        data_dir=PROJECT_ROOT / "synthetic_data",
+        manifest=PROJECT_ROOT / "pilots.yml",
+        book_dir=root / "book",
+        toc_path=root / "_toc.yml",
+        html_dir=root / "html",
+        stage_dir=root / "stage",
+    )
+    build.build(targets)
+    return targets

@@ -56,9 +56,15 @@ def test_table_reads_each_group_against_the_criterion(staff, families):
     assert table.loc["Social workers", "70% criterion"] == "uncertain"
 
 
-def test_diverging_bars_are_centred_on_neutral(families):
-    data = diverging_data(families)
-    question = data[data["question"] == "The support helped (T1)"].set_index("response")
+def test_diverging_bars_are_centred_on_neutral():
+    answers = [1] * 6 + [2] * 6 + [3] * 10 + [4] * 20 + [5] * 8
+    families = pd.DataFrame({"wave": "T1", "helpful": answers, "had_a_say": answers, "worker_relationship": answers})
+    question = diverging_data(families).query("question == 'The support helped (T1)'").set_index("response")
     neutral = question.loc["Neutral"]
     assert neutral["start"] == pytest.approx(-neutral["share"] / 2)
     assert question["share"].sum() == pytest.approx(1.0)
+
+
+def test_responses_from_1_to_5_families_are_left_as_gaps(families):
+    question = diverging_data(families).query("question == 'The support helped (T1)'")
+    assert (question["share"] == 0).all()  # 8 families: every level given is given by 1 to 5 of them

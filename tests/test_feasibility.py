@@ -58,15 +58,34 @@ def test_funnel_table_shares_of_eligible(pilots, families, transactions):
     assert table["share_of_eligible"].iloc[-1] == 0.75
 
 
-def test_first_spend_by_month_counts_each_family_once(pilots, transactions):
+def test_first_spend_by_month_counts_each_family_once_and_suppresses_small_months(pilots, transactions):
     by_month = first_spend_by_month(pilots[0], transactions).set_index("month")
-    assert by_month.loc["2019-03", "new_families"] == 1  # family A's two March transactions count once
-    assert by_month["families_so_far"].iloc[-1] == 3
+    assert by_month.loc["2019-06", "new_families"] == 0  # zeros are not suppressed
+    assert pd.isna(by_month.loc["2019-03", "new_families"])  # family A (twice in March) is 1 family: c
+    assert list(by_month.columns) == ["new_families"]  # no running total that would reveal the suppressed months
 
 
-def test_cohort_table_shares(pilots, families, transactions):
+def test_first_spend_by_month_shows_larger_counts(pilots):
+    many = pd.DataFrame(
+        {"family_id": [f"F{i}" for i in range(14)], "transaction_date": pd.Timestamp("2019-06-10"), "amount_gbp": 1.0}
+    )
+    assert first_spend_by_month(pilots[0], many).set_index("month").loc["2019-06", "new_families"] == 14
+
+
+def test_cohort_table_suppresses_small_counts_and_their_shares(pilots, families, transactions):
     table = cohort_table(reach_figures(_pilot(pilots, 3), families, transactions))
-    assert table.loc["Oldest child aged 10-17", "Share"] == "67%"
+    assert table.loc["Oldest child aged 10-17"].tolist() == ["c", "c"]
+    assert table.loc["Oldest child aged 5-9"].tolist() == ["0", "0%"]
+
+
+def test_cohort_table_shares(pilots):
+    figures = {
+        "reach.cohort.age_0_4.families": 10,
+        "reach.cohort.age_5_9.families": 10,
+        "reach.cohort.age_10_17.families": 20,
+    }
+    table = cohort_table(figures)
+    assert table.loc["Oldest child aged 10-17"].tolist() == ["20", "50%"]
 
 
 @pytest.mark.parametrize(("reached", "met"), [(13, 1), (7, 1), (14, 0), (6, 0)])

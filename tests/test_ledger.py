@@ -43,7 +43,12 @@ def test_harvest_reads_glued_figures_from_an_executed_notebook():
         nbformat.v4.new_output(
             "display_data",
             data={"application/papermill.record/text/plain": "86010.04"},
-            metadata={"scrapbook": {"name": "spend.total_gbp", "mime_prefix": "application/papermill.record/"}},
+            metadata={"scrapbook": {"name": "ledger.spend.total_gbp", "mime_prefix": "application/papermill.record/"}},
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/papermill.record/text/plain": "'c'"},
+            metadata={"scrapbook": {"name": "families.with_spend", "mime_prefix": "application/papermill.record/"}},
         ),
         nbformat.v4.new_output("display_data", data={"text/plain": "not glued"}),
     ]

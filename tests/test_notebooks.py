@@ -46,3 +46,21 @@ def test_clean_executed_strips_run_metadata_and_fills_the_title(tmp_path):
     assert cleaned.cells[0].id == "injected-parameters"
     assert cleaned.cells[0].metadata == {"tags": ["injected-parameters", "remove-cell"]}
     assert cleaned.cells[1].source == "# Wigan"
+
+
+def test_people_counts_in_prose_carry_no_numeric_format():
+    """A people count is glued as text ('c' from 1 to 5): a numeric format would break the build."""
+    import re
+
+    from analysis_src.ledger import LedgerError, is_people_count
+
+    for template in TEMPLATES_DIR.glob("*.ipynb"):
+        notebook = nbformat.read(template, as_version=4)
+        scope = "synthesis" if template.stem == "synthesis" else "pilot"
+        for cell in notebook.cells:
+            for key, spec in re.findall(r"\{glue:text\}`([a-z0-9_.]+)(:[^`]*)?`", cell.source):
+                try:
+                    people = is_people_count(key, scope)
+                except LedgerError:
+                    continue
+                assert not (people and spec), f"{template.name}: {key} is a count of people; drop {spec}"

@@ -25,7 +25,7 @@ def programme(pilots, tables):
 def test_figure_a_reproduces_the_published_table(pilots, tables):
     table = figure_a(pilots, tables)
     assert list(table.index) == ["Hillingdon", "Darlington", "Wigan"]
-    assert list(table["Number of families (reported)"]) == [95, 35, 78]
+    assert list(table["Number of families (reported)"]) == ["95", "35", "78"]
     assert list(table["Expected budget per family"]) == ["£4,000", "£10,000", "£4,000"]
 
 
