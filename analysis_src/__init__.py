@@ -5,3 +5,8 @@ analysis functions -> parameterised chapter notebooks -> the book.
 """
 
 __version__ = "0.1.0"
+
+import pandas as _pandas
+
+# Tables in the book show their text in full: pandas would cut cells at 50 characters.
+_pandas.set_option("display.max_colwidth", None)

@@ -25,6 +25,7 @@ import yaml
 from analysis_src import __version__
 from analysis_src.charts import write_vega_bundle
 from analysis_src.contracts import DataValidationError, load_tables
+from analysis_src.costs import load_unit_costs
 from analysis_src.docs import data_page
 from analysis_src.ledger import harvest, write_ledger
 from analysis_src.manifest import ManifestError, Pilot, load_manifest
@@ -34,6 +35,7 @@ from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT,
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
 SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
 TRIAL_TEMPLATE = TEMPLATES_DIR / "trial.ipynb"
+LOGIC_MODEL_TEMPLATE = TEMPLATES_DIR / "logic_model.ipynb"
 CONFIG_PATH = PROJECT_ROOT / "_config.yml"
 TOC_PATH = PROJECT_ROOT / "_toc.yml"
 # Hand-written pages of the book, copied into the staging folder as they are.
@@ -87,7 +89,7 @@ def toc(pilots: list[Pilot]) -> dict:
         "root": "book/intro",
         "parts": [
             {"caption": "Pilot chapters", "chapters": [_chapter_entry(p) for p in pilots]},
-            {"caption": "Across the pilots", "chapters": [{"file": "book/synthesis"}]},
+            {"caption": "Across the pilots", "chapters": [{"file": "book/logic_model"}, {"file": "book/synthesis"}]},
             {"caption": "About the data", "chapters": [{"file": "book/data"}]},
         ],
     }
@@ -120,7 +122,12 @@ def stage_notebooks(pilots: list[Pilot], targets: Targets) -> None:
     for number, pilot in enumerate(pilots, start=1):
         _say(f"  [{number}/{len(pilots)}] {pilot.name}: running chapter")
         parameters = {"slug": pilot.slug, "data_dir": data}
-        replacements = {"{{ name }}": pilot.name, "{{ slug }}": pilot.slug, "{{ target_group }}": pilot.target_group}
+        replacements = {
+            "{{ name }}": pilot.name,
+            "{{ slug }}": pilot.slug,
+            "{{ target_group }}": pilot.target_group,
+            "{{ price_year }}": load_unit_costs().price_year,
+        }
         try:
             output = stage_book / "pilots" / f"{pilot.slug}.ipynb"
             figures = _run_chapter(CHAPTER_TEMPLATE, output, parameters, replacements, "pilot")
@@ -136,6 +143,8 @@ def stage_notebooks(pilots: list[Pilot], targets: Targets) -> None:
     _say("  synthesis: running chapter")
     figures = _run_chapter(SYNTHESIS_TEMPLATE, stage_book / "synthesis.ipynb", {"data_dir": data}, {}, "synthesis")
     write_ledger(figures, stage_book / "results" / "synthesis.json")
+    _say("  logic model: running chapter")
+    _run_chapter(LOGIC_MODEL_TEMPLATE, stage_book / "logic_model.ipynb", {"data_dir": data}, {}, "synthesis")
 
 
 def data_fingerprint(data_dir: Path) -> str:
@@ -218,7 +227,7 @@ def publish(pilots: list[Pilot], targets: Targets, html: Path) -> None:
     stage_book = targets.stage_dir / "book"
     for folder in ("pilots", "results"):
         _replace_dir(stage_book / folder, targets.book_dir / folder)
-    for page in ("synthesis.ipynb", "data.md"):
+    for page in ("synthesis.ipynb", "logic_model.ipynb", "data.md"):
         shutil.copy2(stage_book / page, targets.book_dir / page)
     shutil.copy2(targets.stage_dir / "_toc.yml", targets.toc_path)
     _replace_dir(html, targets.html_dir)

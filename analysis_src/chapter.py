@@ -13,6 +13,7 @@ import pandas as pd
 from analysis_src.acceptability import acceptability_figures
 from analysis_src.categories import category_figures
 from analysis_src.contracts import Tables, load_tables
+from analysis_src.costs import cost_figures
 from analysis_src.disclosure import show_count
 from analysis_src.feasibility import reach_figures
 from analysis_src.governance import governance_figures
@@ -84,6 +85,7 @@ def chapter_figures(chapter: Chapter) -> dict[str, float]:
     figures |= governance_figures(pilot, tables.transactions)
     figures |= its_figures(pilot, tables.monthly_returns)
     figures |= acceptability_figures(tables.staff_survey, tables.family_survey)
+    figures |= cost_figures(figures)
     return figures
 
 
@@ -129,6 +131,12 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
         "governance": governance,
         "its": _its_text(figures),
         "acceptability": _acceptability_text(figures),
+        "trial_pointer": (
+            f"{pilot.name} randomised families: the consequences by arm are on the page "
+            f"[{pilot.name}: the randomised comparison]({pilot.slug}_trial.ipynb)."
+            if pilot.randomised
+            else "This pilot did not randomise families, so its consequences can only be compared before and after."
+        ),
     }
 
 

@@ -91,7 +91,10 @@ def _data_table(spec: dict) -> str:
         return html.escape(str(value))
 
     head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
+    # A value of None is a suppressed count (c); a field a row does not have is left blank.
+    body = "".join(
+        "<tr>" + "".join(f"<td>{cell(row[c]) if c in row else ''}</td>" for c in columns) + "</tr>" for row in rows
+    )
     return (
         '<details class="chart-data"><summary>Data table for this chart</summary>'
         f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>'

@@ -93,10 +93,17 @@ SHARES = [
 
 
 def pilot_ledgers(pilots: list[Pilot], tables: Tables) -> dict[str, dict[str, float]]:
-    """Each pilot's chapter figures, computed as the chapters compute them, keyed by pilot name."""
+    """Each pilot's figures, computed as its chapter (and trial page) compute them, keyed by pilot name."""
     from analysis_src.chapter import Chapter, chapter_figures
+    from analysis_src.trial import trial_data_for, trial_figures
 
-    return {p.name: chapter_figures(Chapter(pilot=p, tables=tables.for_authority(p.la_code))) for p in pilots}
+    ledgers = {}
+    for pilot in pilots:
+        chapter = Chapter(pilot=pilot, tables=tables.for_authority(pilot.la_code))
+        ledgers[pilot.name] = chapter_figures(chapter)
+        if pilot.randomised:
+            ledgers[pilot.name] |= trial_figures(trial_data_for(chapter))
+    return ledgers
 
 
 def side_by_side(ledgers: dict[str, dict[str, float]]) -> pd.DataFrame:
@@ -174,3 +181,118 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float]) 
             "Where an approval threshold applied, at least 90% of spending above it had a recorded manager's approval."
         )
     return out
+
+
+# Pre-specified progression criteria (CONSORT extension for pilot trials), with where the evidence is.
+CRITERIA = {
+    "reach_within_30pct": (
+        "Families reached within ±30% of plan, in every pilot",
+        "section 1 of each pilot chapter",
+    ),
+    "staff_acceptability": (
+        "At least 70% of staff positive (all pilots pooled)",
+        "section 6 of each pilot chapter",
+    ),
+    "family_acceptability": (
+        "At least 70% of families positive at T2 (all pilots pooled)",
+        "section 6 of each pilot chapter",
+    ),
+    "randomisation_as_planned": (
+        "Random allocation proceeded as planned",
+        "the randomised comparison",
+    ),
+    "spend_and_thresholds_specified": (
+        "Spend levels and approval thresholds specified in every pilot",
+        "each pilot profile",
+    ),
+}
+STATUS = {1: "met", 0: "not met", -1: "uncertain"}
+
+
+def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each progression criterion as 1 met, 0 not met or -1 uncertain, computed from the figures.
+
+    Acceptability pools the pilots: the share positive with its Wilson interval, met when the
+    whole interval is at or above 70%, not met when wholly below. Randomisation is judged by
+    the randomised pilot's figures; with no randomised pilot it is uncertain.
+    """
+    from analysis_src.acceptability import FAMILY_ITEM, POSITIVE, STAFF_ITEM, verdict
+    from analysis_src.effects import wilson
+
+    figures = {"progression.reach_within_30pct": int(all(f["feasibility.within_30pct"] == 1 for f in ledgers.values()))}
+    staff = tables.staff_survey[STAFF_ITEM]
+    families = tables.family_survey.loc[tables.family_survey["wave"] == "T2", FAMILY_ITEM]
+    for key, answers in (("staff_acceptability", staff), ("family_acceptability", families)):
+        share = wilson(int(answers.isin(POSITIVE).sum()), len(answers))
+        figures[f"progression.{key}"] = verdict(share.ci_low, share.ci_high)
+        figures[f"progression.{key}.share_positive"] = share.estimate
+    randomised = [f for f in ledgers.values() if "trial.proceeded_as_planned" in f]
+    figures["progression.randomisation_as_planned"] = (
+        int(all(f["trial.proceeded_as_planned"] == 1 for f in randomised)) if randomised else -1
+    )
+    figures["progression.spend_and_thresholds_specified"] = int(
+        all(p.budget_per_family_gbp > 0 and p.approval_threshold_basis != "not_stated" for p in pilots)
+    )
+    return figures
+
+
+def progression_table(figures: dict[str, float]) -> pd.DataFrame:
+    """The progression criteria with their status and a link to the evidence."""
+    rows = [
+        {
+            "Criterion": label,
+            "Status": STATUS[int(figures[f"progression.{key}"])],
+            "Evidence": _evidence_links(where),
+        }
+        for key, (label, where) in CRITERIA.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def _evidence_links(where: str) -> str:
+    """Markdown links to the pages holding the evidence for a criterion."""
+    from analysis_src.manifest import load_manifest
+
+    pilots = load_manifest()
+    if where == "the randomised comparison":
+        return (
+            ", ".join(f"[{p.name}: randomised comparison](pilots/{p.slug}_trial.ipynb)" for p in pilots if p.randomised)
+            or "z"
+        )
+    return f"{where}: " + ", ".join(f"[{p.name}](pilots/{p.slug}.ipynb)" for p in pilots)
+
+
+def progression_markdown(figures: dict[str, float]) -> str:
+    """The progression table as Markdown, so that its links resolve in the book."""
+    lines = ["| Criterion | Status | Evidence |", "|---|---|---|"]
+    for _, row in progression_table(figures).iterrows():
+        lines.append(f"| {row['Criterion']} | **{row['Status']}** | {row['Evidence']} |")
+    return "\n".join(lines)
+
+
+def design_inputs(pilots: list[Pilot], ledgers: dict[str, dict[str, float]]) -> dict[str, float]:
+    """What the pilots tell a future trial: families per authority, the ICC, and the pilot sizes."""
+    reached = [f["feasibility.families_reached"] for f in ledgers.values()]
+    randomised = [f for f in ledgers.values() if "trial.icc_social_worker" in f]
+    return {
+        "families": sum(reached),
+        "families_per_authority": sum(reached) / len(reached),
+        "authorities": len(pilots),
+        "icc": randomised[0]["trial.icc_social_worker"] if randomised else 0.05,
+        "workers": randomised[0]["trial.social_workers"] if randomised else 10,
+        "families_randomised": randomised[0]["trial.randomised"] if randomised else sum(reached),
+    }
+
+
+def programme_figures(ctx: Synthesis) -> tuple[dict[str, float], dict[str, dict[str, float]], dict[str, float]]:
+    """The synthesis figures (programme, progression, trial sizing), the pilots' ledgers and the design inputs."""
+    from analysis_src.trial_design import design_figures
+
+    ledgers = pilot_ledgers(ctx.pilots, ctx.tables)
+    design = design_inputs(ctx.pilots, ledgers)
+    figures = synthesis_figures(ctx.pilots, ctx.tables)
+    figures |= progression_figures(ctx.pilots, ctx.tables, ledgers)
+    figures |= design_figures(
+        design["families_per_authority"], design["icc"], design["authorities"], design["workers"], design["families"]
+    )
+    return figures, ledgers, design

@@ -44,7 +44,7 @@ def test_two_builds_give_identical_notebooks_and_ledger(two_runs):
     first, second = two_runs
     files = _outputs(first)
     assert files == _outputs(second)
-    assert len(files) == 9  # three chapters, the trial page, the synthesis, and four ledgers
+    assert len(files) == 10  # three chapters, the trial page, the synthesis, the logic model, four ledgers
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
 

@@ -95,3 +95,22 @@ def test_committed_ledgers_have_the_spend_chapter_keys(slug):
         required |= {"spend.above_threshold_transactions", "spend.above_threshold_approved_share"}
     assert required <= set(figures)
     assert figures["feasibility.within_30pct"] in (0, 1)
+
+
+def test_committed_ledgers_have_the_cost_and_trial_design_keys():
+    for slug in ("hillingdon", "darlington", "wigan"):
+        figures = json.loads((RESULTS_DIR / f"{slug}.json").read_text())
+        assert {"cca.total_cost_gbp", "cca.cost_per_family_gbp", "cca.break_even_care_entries"} <= set(figures)
+    synthesis = json.loads((RESULTS_DIR / "synthesis.json").read_text())
+    required = {"trial_design.mdes_individual", "trial_design.mdes_cluster", "trial_design.families_for_effect_0_2"}
+    required |= {f"progression.{c}" for c in ("reach_within_30pct", "staff_acceptability", "family_acceptability")}
+    required |= {"progression.randomisation_as_planned", "progression.spend_and_thresholds_specified"}
+    assert required <= set(synthesis)
+    assert all(synthesis[f"progression.{c}"] in (1, 0, -1) for c in ("staff_acceptability", "family_acceptability"))
+    darlington = json.loads((RESULTS_DIR / "darlington.json").read_text())
+    assert {
+        "trial.randomised",
+        "trial.icc_social_worker",
+        "balance.max_abs_smd",
+        "trial.care_entry.risk_difference",
+    } <= set(darlington)

@@ -55,3 +55,22 @@ def test_side_by_side_marks_not_applicable_with_z(ledgers):
     table = side_by_side(ledgers)
     assert table.loc["Above-threshold spending with approval", "Wigan"] == "z"
     assert table.loc["Families reached", "Darlington"] == "35"
+
+
+def test_progression_criteria_from_the_figures(pilots, tables, ledgers):
+    from analysis_src.synthesis import progression_figures, progression_markdown
+
+    figures = progression_figures(pilots, tables, ledgers)
+    assert figures["progression.reach_within_30pct"] == 1
+    assert figures["progression.randomisation_as_planned"] == 1  # Darlington: all randomised, 2 of 67 overridden
+    assert figures["progression.spend_and_thresholds_specified"] == 0  # Wigan stated no threshold
+    assert figures["progression.staff_acceptability"] in (1, 0, -1)
+    assert "| Random allocation proceeded as planned | **met** |" in progression_markdown(figures)
+
+
+def test_a_criterion_fails_when_a_pilot_misses_it(pilots, tables, ledgers):
+    from analysis_src.synthesis import progression_figures
+
+    missed = copy.deepcopy(ledgers)
+    missed["Hillingdon"]["feasibility.within_30pct"] = 0
+    assert progression_figures(pilots, tables, missed)["progression.reach_within_30pct"] == 0

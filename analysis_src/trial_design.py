@@ -1,0 +1,88 @@
+"""Size of a future trial: minimum detectable effect sizes (Bloom 1995, 2005), individual and cluster.
+
+MDES = M * sqrt(1 / (P (1 - P) n))                                  individually randomised
+MDES = M * sqrt(ICC / (P (1 - P) J) + (1 - ICC) / (P (1 - P) J m))   clusters (J of m families)
+
+with M = t(1 - alpha/2, df) + t(power, df), df = n - 2 (individual) or J - 2 (clusters),
+P the share allocated to the intervention. Effects are standardised (Hedges' g scale).
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+from scipy import stats
+
+ALPHA = 0.05
+POWER = 0.80
+TARGET_EFFECT = 0.2  # the top of the protocol's band of promise
+
+
+def multiplier(df: float, alpha: float = ALPHA, power: float = POWER) -> float:
+    """Bloom's multiplier M for a two-sided test with ``df`` degrees of freedom."""
+    return float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df))
+
+
+def mdes_individual(n: int, share_treated: float = 0.5) -> float:
+    """MDES of an individually randomised trial of ``n`` families."""
+    return multiplier(n - 2) * math.sqrt(1 / (share_treated * (1 - share_treated) * n))
+
+
+def mdes_cluster(clusters: int, per_cluster: float, icc: float, share_treated: float = 0.5) -> float:
+    """MDES of a trial randomising ``clusters`` clusters (authorities or teams) of ``per_cluster`` families."""
+    p = share_treated * (1 - share_treated)
+    variance = icc / (p * clusters) + (1 - icc) / (p * clusters * per_cluster)
+    return multiplier(clusters - 2) * math.sqrt(variance)
+
+
+def families_for_effect(effect: float = TARGET_EFFECT, share_treated: float = 0.5, design_effect: float = 1.0) -> int:
+    """Families an individually randomised trial needs to detect ``effect`` (times a design effect)."""
+    n = 10
+    while mdes_individual(n, share_treated) > effect:
+        n = math.ceil(n * 1.05) if mdes_individual(n, share_treated) > effect * 1.2 else n + 1
+    return math.ceil(n * design_effect)
+
+
+def design_effect(per_cluster: float, icc: float) -> float:
+    """Design effect of clustering: 1 + (m - 1) ICC."""
+    return 1 + (per_cluster - 1) * icc
+
+
+def design_figures(families_per_authority: float, icc: float, authorities: int, workers: int, families: int) -> dict:
+    """Ledger figures for a future trial, from the pilot's sizes and ICC."""
+    per_worker = families / max(workers, 1)
+    return {
+        "trial_design.mdes_individual": mdes_individual(families),
+        "trial_design.mdes_cluster": mdes_cluster(authorities, families_per_authority, icc),
+        "trial_design.families_for_effect_0_2": families_for_effect(TARGET_EFFECT, 0.5, design_effect(per_worker, icc)),
+        "trial_design.icc_used": icc,
+        "trial_design.families_per_authority": families_per_authority,
+    }
+
+
+def mdes_by_authorities(families_per_authority: float, iccs: dict[str, float], counts=range(4, 61, 2)) -> pd.DataFrame:
+    """MDES of a cluster trial by number of authorities, for each ICC scenario."""
+    rows = [
+        {"authorities": j, "scenario": label, "mdes": round(mdes_cluster(j, families_per_authority, icc), 4)}
+        for label, icc in iccs.items()
+        for j in counts
+    ]
+    return pd.DataFrame(rows)
+
+
+def mdes_chart(data: pd.DataFrame) -> alt.LayerChart:
+    """Lines of MDES against the number of authorities, with the protocol's 0.2 marked."""
+    lines = (
+        alt.Chart(data, title="Minimum detectable effect size by number of authorities randomised", width=520)
+        .mark_line()
+        .encode(
+            x=alt.X("authorities:Q", title="Authorities randomised"),
+            y=alt.Y("mdes:Q", title="MDES (standardised)", scale=alt.Scale(domain=[0, 1.5], clamp=True)),
+            color=alt.Color("scenario:N", title="ICC"),
+            tooltip=["authorities:Q", "scenario:N", alt.Tooltip("mdes:Q", format=".2f")],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [TARGET_EFFECT]})).mark_rule(strokeDash=[4, 4], aria=False).encode(y="y:Q")
+    return alt.layer(lines, rule)
