@@ -133,7 +133,7 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
         "acceptability": _acceptability_text(figures),
         "trial_pointer": (
             f"{pilot.name} randomised families: the consequences by arm are on the page "
-            f"[{pilot.name}: the randomised comparison]({pilot.slug}_trial.ipynb)."
+            f"[{pilot.name}: the randomised comparison]({pilot.slug}_trial.html)."
             if pilot.randomised
             else "This pilot did not randomise families, so its consequences can only be compared before and after."
         ),

@@ -114,7 +114,7 @@ def diagram_svg(figures: dict[str, float], model: dict | None = None) -> str:
         '<path d="M0,0 L8,4 L0,8 z" fill="#555555"/></marker></defs>'
     )
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="lm-title" '
+        '<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="lm-title" '
         f'viewBox="0 0 {width} {height}" '
         f'width="100%" style="max-width: {width}px" font-family="sans-serif"><title id="lm-title">'
         "Logic model of devolved budgets: "

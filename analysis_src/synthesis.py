@@ -296,3 +296,8 @@ def programme_figures(ctx: Synthesis) -> tuple[dict[str, float], dict[str, dict[
         design["families_per_authority"], design["icc"], design["authorities"], design["workers"], design["families"]
     )
     return figures, ledgers, design
+
+
+def synthesis_texts(figures: dict[str, float], found: list[str]) -> dict[str, str]:
+    """The synthesis's computed Markdown: the findings list and the progression table."""
+    return {"findings": "\n".join(f"- {finding}" for finding in found), "progression": progression_markdown(figures)}

@@ -86,3 +86,9 @@ def mdes_chart(data: pd.DataFrame) -> alt.LayerChart:
     )
     rule = alt.Chart(pd.DataFrame({"y": [TARGET_EFFECT]})).mark_rule(strokeDash=[4, 4], aria=False).encode(y="y:Q")
     return alt.layer(lines, rule)
+
+
+def mdes_scenarios(design: dict[str, float]) -> pd.DataFrame:
+    """MDES by number of authorities for the pilot's ICC and two assumed ICCs (the pilot's is imprecise)."""
+    iccs = {f"pilot estimate {design['icc']:.3f}": design["icc"], "0.05 (assumed)": 0.05, "0.10 (assumed)": 0.10}
+    return mdes_by_authorities(design["families_per_authority"], iccs)
