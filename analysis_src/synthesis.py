@@ -153,24 +153,34 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float]) 
     Returns
     -------
     list of str
-        Markdown sentences; a finding the data do not support is left out, never reworded.
+        Markdown sentences, each with links to its evidence; a finding the data do not
+        support is left out, never reworded.
     """
     out = []
     under_20 = programme["spend.share_transactions_under_20"]
     if under_20 > 0.5:
-        out.append(f"Most transactions were small: {under_20:.0%} across the programme were under £20.")
+        out.append(
+            f"Most transactions were small: {under_20:.0%} across the programme were under £20 "
+            f"({_evidence_links('section 2 of each pilot chapter')})."
+        )
     shares = {name: figures["spend.share_of_expected"] for name, figures in ledgers.items()}
     if all(share < 1 for share in shares.values()):
         lowest = min(shares, key=shares.get)
         out.append(
             f"Spending was lower than expected in every pilot, from {shares[lowest]:.0%} of the expected budget "
-            f"in {lowest} to {max(shares.values()):.0%}."
+            f"in {lowest} to {max(shares.values()):.0%} ({_evidence_links('section 2 of each pilot chapter')})."
         )
     within = [name for name, figures in ledgers.items() if figures["feasibility.within_30pct"] == 1]
     if len(within) == len(ledgers):
-        out.append("Every pilot reached its planned number of families within the protocol's ±30%.")
+        out.append(
+            "Every pilot reached its planned number of families within the protocol's ±30% "
+            f"({_evidence_links('section 1 of each pilot chapter')})."
+        )
     elif within:
-        out.append(f"{len(within)} of {len(ledgers)} pilots reached their planned number of families within ±30%.")
+        out.append(
+            f"{len(within)} of {len(ledgers)} pilots reached their planned number of families within ±30% "
+            f"({_evidence_links('section 1 of each pilot chapter')})."
+        )
     approved = {
         n: f["spend.above_threshold_approved_share"]
         for n, f in ledgers.items()
@@ -178,7 +188,8 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float]) 
     }
     if approved and all(share >= 0.9 for share in approved.values()):
         out.append(
-            "Where an approval threshold applied, at least 90% of spending above it had a recorded manager's approval."
+            "Where an approval threshold applied, at least 90% of spending above it had a recorded manager's approval "
+            f"({_evidence_links('section 4 of each pilot chapter')})."
         )
     return out
 
