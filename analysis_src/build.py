@@ -70,6 +70,18 @@ def default_targets() -> Targets:
     )
 
 
+def targets_under(root: Path, data_dir: Path = SYNTHETIC_DATA_DIR) -> Targets:
+    """A build that reads ``data_dir`` and writes everything under ``root`` (for tests and trial builds)."""
+    return Targets(
+        data_dir=data_dir,
+        manifest=MANIFEST_PATH,
+        book_dir=root / "book",
+        toc_path=root / "_toc.yml",
+        html_dir=root / "html",
+        stage_dir=root / "stage",
+    )
+
+
 def _say(message: str) -> None:
     print(message, flush=True)
 

@@ -35,16 +35,7 @@ def write_text_table(frame: pd.DataFrame, path: Path) -> None:
 def built_book(tmp_path_factory):
     """The whole book built once from the synthetic data into a temporary folder (targets of the build)."""
     from analysis_src import build
-    from analysis_src.paths import PROJECT_ROOT
 
-    root = tmp_path_factory.mktemp("built")
-    targets = build.Targets(
-        data_dir=PROJECT_ROOT / "synthetic_data",
-        manifest=PROJECT_ROOT / "pilots.yml",
-        book_dir=root / "book",
-        toc_path=root / "_toc.yml",
-        html_dir=root / "html",
-        stage_dir=root / "stage",
-    )
+    targets = build.targets_under(tmp_path_factory.mktemp("built"))
     build.build(targets)
     return targets

@@ -15,15 +15,7 @@ from analysis_src.synthesis import load_synthesis
 
 
 def _targets(tmp_path, **changes):
-    targets = build.Targets(
-        data_dir=PROJECT_ROOT / "synthetic_data",
-        manifest=PROJECT_ROOT / "pilots.yml",
-        book_dir=tmp_path / "book",
-        toc_path=tmp_path / "_toc.yml",
-        html_dir=tmp_path / "html",
-        stage_dir=tmp_path / "stage",
-    )
-    return dataclasses.replace(targets, **changes)
+    return dataclasses.replace(build.targets_under(tmp_path), **changes)
 
 
 def _outputs(stage_book):
