@@ -23,7 +23,6 @@ import pandas as pd
 
 SUPPRESSED = "c"
 NOT_APPLICABLE = "z"
-NOT_AVAILABLE = "x"
 SMALLEST_SHOWN = 6  # counts of people from 1 to 5 are suppressed
 
 NOTES = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis_src.contracts import load_dictionary
+from analysis_src.disclosure import NOTES
 from analysis_src.ledger import documented_keys
 
 _TYPE_TEXT = {
@@ -106,11 +107,13 @@ def data_page() -> str:
             "social workers.",
             "- **Acceptability** is the share answering 4 or 5 on a 5-point scale, with Wilson intervals, against the "
             "protocol's 70%.",
-            "- **Disclosure control.** Every table, chart and figure in the text passes through one function that "
-            "applies the DfE convention: counts of 1 to 5 people are shown as `c`, with anything computed from them, "
-            "and a second cell is suppressed where a total would reveal the first. `z` means not applicable and `x` "
-            "not available. No identifier, free text or individual family's amount is published; a check on the "
-            "built book refuses any.",
+            "- **Disclosure control.** Every table, chart and figure in the text passes through one path that "
+            "applies the DfE convention. No identifier, free text or individual family's amount is published; "
+            "a check on the built book refuses any.",
+            "",
+            "```{note}",
+            NOTES,
+            "```",
             "",
             "## Data dictionary",
             "",
