@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 LOCK := requirements.lock
 STAMP := $(VENV)/.installed
 
+# Options of `make book`: DATA=folder (build from real data into _build/real), MANIFEST=file, JOBS=n.
+BUILD_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(MANIFEST),--manifest "$(MANIFEST)") $(if $(JOBS),--jobs $(JOBS))
+
 .DEFAULT_GOAL := help
-.PHONY: help book test data lint format lock check-data clean
+.PHONY: help book bench test data lint format lock clean
 
 help: ## List the targets with a one-line description
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,8 +24,11 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name devolved-budgets --display-name "Python (devolved budgets)" >/dev/null
 	@touch $(STAMP)
 
-book: $(STAMP) ## Validate the data, run every chapter with papermill and build the HTML book in _build/html
-	$(BIN)/python -m analysis_src.build
+book: $(STAMP) ## Build the HTML book in _build/html (DATA=folder: from real data, into _build/real; JOBS=n)
+	$(BIN)/python -m analysis_src.build $(BUILD_ARGS)
+
+bench: $(STAMP) ## Time clean, unchanged and one-authority rebuilds against the sequential run, up to 150 authorities
+	$(BIN)/python -m analysis_src.bench $(BENCH_ARGS)
 
 test: $(STAMP) ## Run the whole test suite, nbval over the executed notebooks included
 	$(BIN)/ruff format --check analysis_src tests

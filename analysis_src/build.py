@@ -20,17 +20,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import yaml
 
 from analysis_src import __version__
 from analysis_src.charts import write_vega_bundle
-from analysis_src.contracts import DataValidationError, load_tables
+from analysis_src.contracts import DataValidationError, Tables, load_tables
 from analysis_src.costs import load_unit_costs
 from analysis_src.docs import data_page
-from analysis_src.ledger import harvest, write_ledger
+from analysis_src.incremental import authority_hash, code_hash, is_current, programme_hash
+from analysis_src.ledger import harvest, ledger_text
 from analysis_src.manifest import ManifestError, Pilot, load_manifest
-from analysis_src.notebooks import clean_executed, execute
 from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT, SYNTHETIC_DATA_DIR, TEMPLATES_DIR
+from analysis_src.runs import Run, run_all
 
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
 SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
@@ -48,7 +50,12 @@ class BuildError(RuntimeError):
 
 @dataclass(frozen=True)
 class Targets:
-    """Where a build reads from and publishes to."""
+    """Where a build reads from and publishes to.
+
+    ``stage_dir`` is the Sphinx source tree, kept between builds so that Sphinx
+    re-reads only the pages that changed; ``runs_dir`` receives the notebooks
+    executed by this build before they are checked and staged.
+    """
 
     data_dir: Path
     manifest: Path
@@ -56,6 +63,7 @@ class Targets:
     toc_path: Path
     html_dir: Path
     stage_dir: Path
+    runs_dir: Path
 
 
 def default_targets() -> Targets:
@@ -67,19 +75,51 @@ def default_targets() -> Targets:
         toc_path=TOC_PATH,
         html_dir=BUILD_DIR / "html",
         stage_dir=BUILD_DIR / "stage",
+        runs_dir=BUILD_DIR / "runs",
     )
 
 
-def targets_under(root: Path, data_dir: Path = SYNTHETIC_DATA_DIR) -> Targets:
-    """A build that reads ``data_dir`` and writes everything under ``root`` (for tests and trial builds)."""
+def targets_under(root: Path, data_dir: Path = SYNTHETIC_DATA_DIR, manifest: Path = MANIFEST_PATH) -> Targets:
+    """A build that reads ``data_dir`` and writes everything under ``root`` (tests, benchmarks, real data)."""
     return Targets(
         data_dir=data_dir,
-        manifest=MANIFEST_PATH,
+        manifest=manifest,
         book_dir=root / "book",
         toc_path=root / "_toc.yml",
         html_dir=root / "html",
         stage_dir=root / "stage",
+        runs_dir=root / "runs",
     )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build executes and what it reuses.
+
+    Attributes
+    ----------
+    authority_runs
+        Runs of the pilot chapters (and trial pages) whose inputs changed.
+    programme_runs
+        The synthesis and the logic model, when any input of theirs changed.
+    reused
+        Labels of the notebooks reused from the last build because their inputs are unchanged.
+    notebooks
+        Every notebook of the book, relative to the book folder, with the hash of its inputs.
+    authority_notebooks
+        The notebooks of each authority (by slug), relative to the book folder.
+    """
+
+    authority_runs: list[Run]
+    programme_runs: list[Run]
+    reused: list[str]
+    notebooks: dict[str, str]
+    authority_notebooks: dict[str, list[str]]
+
+    @property
+    def executed(self) -> list[str]:
+        """Labels of the notebooks this build executes."""
+        return [run.label for run in self.authority_runs + self.programme_runs]
 
 
 def _say(message: str) -> None:
@@ -114,49 +154,136 @@ def _chapter_entry(pilot: Pilot) -> dict:
     return entry
 
 
+def toc_text(pilots: list[Pilot]) -> str:
+    """The text of ``_toc.yml`` for the manifest."""
+    header = "# Generated from pilots.yml by `make book`: edit the manifest, not this file.\n"
+    return header + yaml.safe_dump(toc(pilots), sort_keys=False)
+
+
 def write_toc(pilots: list[Pilot], path: Path) -> None:
     """Write ``_toc.yml`` from the manifest."""
-    header = "# Generated from pilots.yml by `make book`: edit the manifest, not this file.\n"
-    path.write_text(header + yaml.safe_dump(toc(pilots), sort_keys=False), encoding="utf-8")
+    _write_if_changed(path, toc_text(pilots).encode())
 
 
-def _run_chapter(template: Path, output: Path, parameters: dict, replacements: dict, scope: str) -> dict:
-    execute(template, output, parameters)
-    notebook = clean_executed(output, replacements)
-    return harvest(notebook, scope)
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` unless the file already holds it (Sphinx then sees an unchanged page)."""
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
 
 
-def stage_notebooks(pilots: list[Pilot], targets: Targets) -> None:
-    """Run every chapter and the synthesis into the staging folder, with their ledgers."""
-    stage_book = targets.stage_dir / "book"
-    data = _portable(targets.data_dir)
-    failures = []
-    for number, pilot in enumerate(pilots, start=1):
-        _say(f"  [{number}/{len(pilots)}] {pilot.name}: running chapter")
-        parameters = {"slug": pilot.slug, "data_dir": data}
-        replacements = {
-            "{{ name }}": pilot.name,
-            "{{ slug }}": pilot.slug,
-            "{{ target_group }}": pilot.target_group,
-            "{{ price_year }}": load_unit_costs().price_year,
-        }
-        try:
-            output = stage_book / "pilots" / f"{pilot.slug}.ipynb"
-            figures = _run_chapter(CHAPTER_TEMPLATE, output, parameters, replacements, "pilot")
-            if pilot.randomised:
-                output = stage_book / "pilots" / f"{pilot.slug}_trial.ipynb"
-                figures |= _run_chapter(TRIAL_TEMPLATE, output, parameters, replacements, "pilot")
-        except Exception as error:  # report every failing authority, then stop
-            failures.append(f"{pilot.name} ({pilot.slug}): {error}")
+def _prune(folder: Path, keep: set[Path]) -> None:
+    """Delete files under ``folder`` that are not in ``keep`` (pages of authorities no longer built)."""
+    if folder.is_dir():
+        for path in folder.rglob("*"):
+            if path.is_file() and path not in keep:
+                path.unlink()
+
+
+def _replacements(pilot: Pilot) -> dict[str, str]:
+    return {
+        "{{ name }}": pilot.name,
+        "{{ slug }}": pilot.slug,
+        "{{ target_group }}": pilot.target_group,
+        "{{ price_year }}": load_unit_costs().price_year,
+    }
+
+
+def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
+    """Decide which notebooks to execute: those whose input hash differs from the last build's.
+
+    A notebook is reused when the published copy in ``targets.book_dir`` records
+    the same input hash (see :mod:`analysis_src.incremental`); the synthesis and
+    the logic model are executed again whenever any authority's hash changes.
+    """
+    code = code_hash()
+    common = {"data_dir": _portable(targets.data_dir), "manifest": _portable(targets.manifest)}
+    authority_runs, programme_runs, reused = [], [], []
+    notebooks: dict[str, str] = {}
+    authority_notebooks: dict[str, list[str]] = {}
+    hashes = {}
+    for pilot in pilots:
+        parameters = {"slug": pilot.slug, **common}
+        digest = hashes[pilot.slug] = authority_hash(code, pilot, tables, parameters)
+        pages = [(f"pilots/{pilot.slug}.ipynb", CHAPTER_TEMPLATE, "chapter")]
+        if pilot.randomised:
+            pages.append((f"pilots/{pilot.slug}_trial.ipynb", TRIAL_TEMPLATE, "randomised comparison"))
+        authority_notebooks[pilot.slug] = [page for page, _, _ in pages]
+        notebooks |= {page: digest for page, _, _ in pages}
+        if is_current([targets.book_dir / page for page, _, _ in pages], digest):
+            reused += [f"{pilot.name}: {what}" for _, _, what in pages]
             continue
-        write_ledger(figures, stage_book / "results" / f"{pilot.slug}.json")
+        authority_runs += [
+            Run(f"{pilot.name}: {what}", template, targets.runs_dir / page, parameters, _replacements(pilot), digest)
+            for page, template, what in pages
+        ]
+    digest = programme_hash(code, pilots, hashes, common)
+    for page, template, label in (
+        ("synthesis.ipynb", SYNTHESIS_TEMPLATE, "synthesis"),
+        ("logic_model.ipynb", LOGIC_MODEL_TEMPLATE, "logic model"),
+    ):
+        notebooks[page] = digest
+        if is_current([targets.book_dir / page], digest):
+            reused.append(label)
+        else:
+            programme_runs.append(Run(label, template, targets.runs_dir / page, dict(common), {}, digest))
+    return Plan(authority_runs, programme_runs, reused, notebooks, authority_notebooks)
+
+
+def _execute(runs: list[Run], jobs: int | None, progress: bool) -> None:
+    failures = run_all(runs, jobs=jobs, progress=progress)
     if failures:
-        raise BuildError("chapter(s) failed:\n" + "\n".join(failures))
-    _say("  synthesis: running chapter")
-    figures = _run_chapter(SYNTHESIS_TEMPLATE, stage_book / "synthesis.ipynb", {"data_dir": data}, {}, "synthesis")
-    write_ledger(figures, stage_book / "results" / "synthesis.json")
-    _say("  logic model: running chapter")
-    _run_chapter(LOGIC_MODEL_TEMPLATE, stage_book / "logic_model.ipynb", {"data_dir": data}, {}, "synthesis")
+        lines = [f"  - {label}: {failure}" for label, failure in failures.items()]
+        raise BuildError(f"{len(failures)} notebook(s) failed; the others ran:\n" + "\n".join(lines))
+
+
+def stage_notebooks(
+    pilots: list[Pilot], tables: Tables, targets: Targets, jobs: int | None = None, progress: bool = True
+) -> Plan:
+    """Execute the notebooks whose inputs changed and stage every notebook with its ledger.
+
+    The pilot chapters run in parallel first; the synthesis and the logic model
+    run once they have all succeeded. Unchanged notebooks are copied from the
+    last build. Files are written into the staging folder only when their bytes
+    change, so that Sphinx re-reads only the pages that changed.
+
+    Raises
+    ------
+    BuildError
+        Naming every failing notebook with its cell and error.
+    """
+    work = plan(pilots, tables, targets)
+    shutil.rmtree(targets.runs_dir, ignore_errors=True)
+    _say(f"  {len(work.executed)} notebook(s) to execute, {len(work.reused)} unchanged and reused")
+    _execute(work.authority_runs, jobs, progress)
+    _execute(work.programme_runs, jobs, progress)
+    stage_book = targets.stage_dir / "book"
+    executed = {run.output for run in work.authority_runs + work.programme_runs}
+    kept = set()
+    for page in work.notebooks:
+        source = targets.runs_dir / page
+        if source not in executed:
+            source = targets.book_dir / page
+        _write_if_changed(stage_book / page, source.read_bytes())
+        kept.add(stage_book / page)
+    ledgers = {f"results/{pilot.slug}.json": work.authority_notebooks[pilot.slug] for pilot in pilots}
+    ledgers["results/synthesis.json"] = ["synthesis.ipynb"]
+    for ledger, pages in ledgers.items():
+        kept.add(stage_book / ledger)
+        previous = targets.book_dir / ledger
+        if not any(targets.runs_dir / page in executed for page in pages) and previous.is_file():
+            _write_if_changed(stage_book / ledger, previous.read_bytes())
+            continue
+        scope = "synthesis" if ledger.endswith("synthesis.json") else "pilot"
+        figures = {}
+        for page in pages:
+            figures |= harvest(nbformat.read(stage_book / page, as_version=4), scope)
+        _write_if_changed(stage_book / ledger, ledger_text(figures).encode())
+    _prune(stage_book / "pilots", kept)
+    _prune(stage_book / "results", kept)
+    return work
 
 
 def data_fingerprint(data_dir: Path) -> str:
@@ -191,16 +318,16 @@ def provenance_footer(data_dir: Path) -> str:
 
 
 def stage_sources(pilots: list[Pilot], targets: Targets) -> None:
-    """Copy the book's configuration and hand-written pages into the staging folder."""
+    """Write the book's configuration and hand-written pages into the staging folder (when changed)."""
     stage_book = targets.stage_dir / "book"
     stage_book.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
     config.setdefault("html", {})["extra_footer"] = provenance_footer(targets.data_dir)
-    (targets.stage_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    _write_if_changed(targets.stage_dir / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
     write_toc(pilots, targets.stage_dir / "_toc.yml")
     for page in STATIC_PAGES:
-        shutil.copy2(BOOK_DIR / page, stage_book / page)
-    (stage_book / "data.md").write_text(data_page(), encoding="utf-8")
+        _write_if_changed(stage_book / page, (BOOK_DIR / page).read_bytes())
+    _write_if_changed(stage_book / "data.md", data_page().encode())
     write_vega_bundle(stage_book / "_static")
 
 
@@ -219,57 +346,106 @@ def build_html(targets: Targets) -> Path:
     ]
     result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     if result.returncode != 0:
+        # A failed Sphinx run may leave its environment half-updated: the next build starts clean.
+        shutil.rmtree(targets.stage_dir / "_build", ignore_errors=True)
         raise BuildError(f"jupyter-book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
     return targets.stage_dir / "_build" / "html"
 
 
 def _replace_dir(source: Path, destination: Path) -> None:
-    """Move ``source`` to ``destination``, swapping out any old copy only at the end."""
+    """Copy ``source`` to ``destination``, swapping out any old copy only at the end."""
     destination.parent.mkdir(parents=True, exist_ok=True)
+    new = destination.with_name(destination.name + ".new")
     old = destination.with_name(destination.name + ".old")
+    shutil.rmtree(new, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
+    shutil.copytree(source, new)
     if destination.exists():
         destination.rename(old)
-    shutil.move(str(source), str(destination))
+    new.rename(destination)
     shutil.rmtree(old, ignore_errors=True)
 
 
-def publish(pilots: list[Pilot], targets: Targets, html: Path) -> None:
-    """Move the staged notebooks, ledgers, table of contents and HTML into place."""
+def publish(targets: Targets, html: Path) -> None:
+    """Copy the staged notebooks, ledgers, table of contents and HTML into place."""
     stage_book = targets.stage_dir / "book"
     for folder in ("pilots", "results"):
         _replace_dir(stage_book / folder, targets.book_dir / folder)
     for page in ("synthesis.ipynb", "logic_model.ipynb", "data.md"):
-        shutil.copy2(stage_book / page, targets.book_dir / page)
-    shutil.copy2(targets.stage_dir / "_toc.yml", targets.toc_path)
+        _write_if_changed(targets.book_dir / page, (stage_book / page).read_bytes())
+    _write_if_changed(targets.toc_path, (targets.stage_dir / "_toc.yml").read_bytes())
     _replace_dir(html, targets.html_dir)
 
 
-def build(targets: Targets) -> None:
-    """Run every step of the build; raise on the first failed step, with nothing published."""
+def build(targets: Targets, jobs: int | None = None, progress: bool = True) -> Plan:
+    """Run every step of the build; raise on the first failed step, with nothing published.
+
+    Parameters
+    ----------
+    targets
+        Where to read the data and manifest from and where to publish.
+    jobs
+        Parallel notebook runs; one per core when ``None``.
+    progress
+        Show progress of the notebook runs.
+
+    Returns
+    -------
+    Plan
+        What was executed and what was reused.
+    """
     started = time.perf_counter()
     _say(f"[1/5] Validating the manifest {_portable(targets.manifest)}")
     pilots = load_manifest(targets.manifest)
     _say(f"[2/5] Validating the data in {_portable(targets.data_dir)}")
-    load_tables(targets.data_dir, pilots)
-    shutil.rmtree(targets.stage_dir, ignore_errors=True)
-    _say(f"[3/5] Running {len(pilots)} pilot chapters and the synthesis with papermill")
+    tables = load_tables(targets.data_dir, pilots)
+    _say(f"[3/5] Running the notebooks of {len(pilots)} pilots and the synthesis with papermill")
     stage_sources(pilots, targets)
-    stage_notebooks(pilots, targets)
-    _say("[4/5] Building the HTML book (strict: warnings are errors)")
+    work = stage_notebooks(pilots, tables, targets, jobs=jobs, progress=progress)
+    _say("[4/5] Building the HTML book (strict: warnings are errors; unchanged pages are not re-read)")
     html = build_html(targets)
     _say("[5/5] Publishing the notebooks, results ledger and HTML")
-    publish(pilots, targets, html)
-    shutil.rmtree(targets.stage_dir, ignore_errors=True)
+    publish(targets, html)
+    shutil.rmtree(targets.runs_dir, ignore_errors=True)
     _say(f"Done in {time.perf_counter() - started:.0f} s: open {_portable(targets.html_dir / 'index.html')}")
+    return work
+
+
+REAL_OUTPUT_DIR = BUILD_DIR / "real"
+
+
+def targets_from_args(data: Path | None, manifest: Path | None, out: Path | None) -> Targets:
+    """The targets of a command-line build.
+
+    Without options the synthetic book is rebuilt in place (``book/``, ``_build/html``).
+    With ``--data`` the book is built from that folder into ``--out`` (default
+    ``_build/real``, ignored by git), never into ``book/``; the manifest is the
+    folder's own ``pilots.yml`` when it has one.
+    """
+    if data is None and manifest is None and out is None:
+        return default_targets()
+    data = (data or SYNTHETIC_DATA_DIR).resolve()
+    if manifest is None:
+        manifest = data / "pilots.yml" if (data / "pilots.yml").is_file() else MANIFEST_PATH
+    out = (out or REAL_OUTPUT_DIR).resolve()
+    if out in (PROJECT_ROOT, BOOK_DIR) or BOOK_DIR in out.parents:
+        raise BuildError(f"--out {out}: must be outside the committed book (use a folder such as _build/real)")
+    return targets_under(out, data_dir=data, manifest=manifest.resolve())
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; exit 2 on invalid input, 1 on a failed step."""
     parser = argparse.ArgumentParser(description="Build the devolved budgets evaluation report.")
-    parser.parse_args(argv)
+    parser.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: one per core)")
+    parser.add_argument("--data", type=Path, help="folder of input tables (default: synthetic_data/)")
+    parser.add_argument("--manifest", type=Path, help="manifest of pilots (default: DATA/pilots.yml or pilots.yml)")
+    parser.add_argument("--out", type=Path, help="output folder for a build from --data (default: _build/real)")
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be at least 1; found {args.jobs}")
     try:
-        build(default_targets())
+        targets = targets_from_args(args.data, args.manifest, args.out)
+        build(targets, jobs=args.jobs)
     except (ManifestError, DataValidationError) as error:
         print(f"Build stopped: invalid input. Nothing was changed.\n{error}", file=sys.stderr)
         return 2

@@ -50,7 +50,7 @@ def load_chapter(slug: str, data_dir: str, manifest: str = str(MANIFEST_PATH)) -
     """
     pilots = load_manifest(resolve(manifest))
     pilot = pilot_by_slug(pilots, slug)
-    tables = load_tables(resolve(data_dir), pilots)
+    tables = load_tables(resolve(data_dir), pilots, authorities=[pilot.la_code])
     return Chapter(pilot=pilot, tables=tables.for_authority(pilot.la_code))
 
 

@@ -44,7 +44,9 @@ def write_vega_bundle(static_dir: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # A function scope keeps the bundle's top-level names (such as `_`) off the page's
     # globals; the bundle itself assigns vegaEmbed, vega and vegaLite to window.
-    path.write_text("(function () {\n" + vl_convert.javascript_bundle() + "\n})();\n", encoding="utf-8")
+    text = "(function () {\n" + vl_convert.javascript_bundle() + "\n})();\n"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:  # unchanged: keep the file's time
+        path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -174,7 +174,7 @@ def _typed(raw: pd.DataFrame, table: dict) -> pd.DataFrame:
 
 
 def validate_table(
-    name: str, raw: pd.DataFrame, file: str, pilots: list[Pilot]
+    name: str, raw: pd.DataFrame, file: str, pilots: list[Pilot], empty_ok: bool = False
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Check one table against its contract.
 
@@ -188,6 +188,8 @@ def validate_table(
         How to name the file in error messages.
     pilots
         The manifest, for authority codes.
+    empty_ok
+        Accept a table with no rows (the rows of one authority may be none).
 
     Returns
     -------
@@ -195,7 +197,7 @@ def validate_table(
         The typed table (``None`` when the format stage failed) and the problems found.
     """
     table = load_dictionary()[name]
-    if raw.empty:
+    if raw.empty and not empty_ok:
         return None, [Problem(file, "(all)", (), "the file has no data rows")]
     expected = list(table["columns"])
     missing = [column for column in expected if column not in raw.columns]
@@ -227,7 +229,7 @@ def _window_problems(name: str, frame: pd.DataFrame, file: str, pilots: list[Pil
         if not (spec.get("within_pilot") or spec.get("within_study")):
             continue
         bad_rows = []
-        for index, (code, value) in enumerate(zip(frame["la_code"], frame[column], strict=True)):
+        for index, code, value in zip(frame.index, frame["la_code"], frame[column], strict=True):
             pilot = by_code.get(code)
             if pilot is None or pd.isna(value):
                 continue
@@ -252,7 +254,7 @@ def _reference_problems(name: str, frame: pd.DataFrame, file: str, tables: dict)
         if tables.get(target_table) is None:
             continue
         known = set(tables[target_table][target_column])
-        bad_rows = tuple(i + 2 for i, value in enumerate(frame[column]) if value not in known)
+        bad_rows = tuple(i + 2 for i, value in zip(frame.index, frame[column], strict=True) if value not in known)
         if bad_rows:
             problems.append(Problem(file, column, bad_rows, f"unknown value: not a {target_column} in {target_table}"))
     return problems
@@ -280,7 +282,7 @@ class Tables:
         )
 
 
-def load_tables(data_dir: str | Path, pilots: list[Pilot]) -> Tables:
+def load_tables(data_dir: str | Path, pilots: list[Pilot], authorities: list[int] | None = None) -> Tables:
     """Read and validate every input table in ``data_dir``.
 
     Parameters
@@ -289,6 +291,10 @@ def load_tables(data_dir: str | Path, pilots: list[Pilot]) -> Tables:
         Folder holding the tables named in the data dictionary.
     pilots
         The validated manifest.
+    authorities
+        When given, only the rows of these LA codes are validated and kept (a
+        chapter needs its own authority only, which keeps a many-authority build
+        linear). Rows keep their spreadsheet numbers in error messages.
 
     Returns
     -------
@@ -322,7 +328,10 @@ def load_tables(data_dir: str | Path, pilots: list[Pilot]) -> Tables:
             problems.append(Problem(file, "(all)", (), f"cannot be read as CSV: {error}"))
             tables[name] = None
             continue
-        typed, found = validate_table(name, raw, file, pilots)
+        filtered = authorities is not None and "la_code" in raw.columns and not raw.empty
+        if filtered:
+            raw = raw[raw["la_code"].isin([str(code) for code in authorities])]
+        typed, found = validate_table(name, raw, file, pilots, empty_ok=filtered)
         problems += found
         tables[name] = typed
     for name, frame in tables.items():

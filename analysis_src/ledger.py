@@ -147,11 +147,16 @@ def harvest(notebook: dict, scope: str = "pilot") -> dict[str, int | float]:
     return check_figures(figures, scope)
 
 
+def ledger_text(figures: dict[str, int | float]) -> str:
+    """Figures as a sorted, flat JSON object (stable bytes for git)."""
+    return json.dumps(figures, indent=2, sort_keys=True) + "\n"
+
+
 def write_ledger(figures: dict[str, int | float], path: str | Path) -> None:
     """Write figures as a sorted, flat JSON object (stable bytes for git)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(ledger_text(figures), encoding="utf-8")
 
 
 def read_ledger(path: str | Path) -> dict[str, int | float]:

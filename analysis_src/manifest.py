@@ -180,3 +180,9 @@ def pilot_by_slug(pilots: list[Pilot], slug: str) -> Pilot:
         if pilot.slug == slug:
             return pilot
     raise ManifestError(f"unknown pilot slug {slug!r} (manifest has: {', '.join(p.slug for p in pilots)})")
+
+
+def manifest_text(pilots: list[Pilot]) -> str:
+    """The YAML text of a manifest holding ``pilots`` (read back by :func:`load_manifest`)."""
+    entries = [{f.name: getattr(pilot, f.name) for f in fields(Pilot)} for pilot in pilots]
+    return yaml.safe_dump({"pilots": entries}, sort_keys=False, allow_unicode=True)

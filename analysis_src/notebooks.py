@@ -58,13 +58,15 @@ def execute(template: Path, output: Path, parameters: dict) -> None:
         kernel_name=KERNEL_NAME,
         cwd=str(PROJECT_ROOT),
         progress_bar=False,
+        # Write the notebook once at the end (and on failure), not after every cell.
+        request_save_on_cell_execute=False,
         log_output=False,
         # The kernel talks to papermill over loopback only; its TCP-encryption notice is noise.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
 
 
-def clean_executed(path: Path, replacements: dict[str, str]) -> nbformat.NotebookNode:
+def clean_executed(path: Path, replacements: dict[str, str], metadata: dict | None = None) -> nbformat.NotebookNode:
     """Strip run-specific metadata from an executed notebook and fill its title placeholders.
 
     Parameters
@@ -73,6 +75,8 @@ def clean_executed(path: Path, replacements: dict[str, str]) -> nbformat.Noteboo
         The executed notebook; rewritten in place.
     replacements
         ``{"{{ name }}": "Hillingdon", ...}`` applied to markdown cells.
+    metadata
+        Entries added to the notebook's metadata (such as the hash of its inputs).
 
     Returns
     -------
@@ -81,6 +85,7 @@ def clean_executed(path: Path, replacements: dict[str, str]) -> nbformat.Noteboo
     """
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.pop("papermill", None)
+    notebook.metadata.update(metadata or {})
     language = notebook.metadata.get("language_info", {})
     if "version" in language:  # keep major.minor: the patch release is machine-specific
         language["version"] = ".".join(language["version"].split(".")[:2])

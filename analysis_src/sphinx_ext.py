@@ -5,6 +5,11 @@ configuration script is added twice, so every page logs
 "Identifier 'THEBE_JS_URL' has already been declared". The book has no live code,
 so the thebe scripts are dropped from every page.
 
+Myst-NB copies its stylesheet into the output only when the build finishes, so
+Sphinx links it without its ``?v=`` checksum on a clean build but with one on a
+rebuild. The stylesheet is copied when the builder starts instead, so that a
+rebuild writes exactly the pages of a clean build.
+
 The theme's toggles for nested pages in the sidebar are ``<summary>`` elements with only
 an icon inside; they get a text label so that screen readers can name them.
 """
@@ -42,8 +47,22 @@ def _label_toggles(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(text.replace(_UNNAMED_TOGGLE, _NAMED_TOGGLE), encoding="utf-8")
 
 
+def _stylesheet_before_pages(app: Sphinx) -> None:
+    """Put myst-nb's hashed stylesheet in the output before any page is written."""
+    if app.builder.format != "html":
+        return
+    from importlib.resources import files
+
+    for filename, _ in app.registry.css_files:
+        if filename.startswith("mystnb.") and filename.endswith(".css"):
+            destination = Path(app.outdir) / "_static" / filename
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(files("myst_nb.static").joinpath("mystnb.css").read_bytes())
+
+
 def setup(app: Sphinx) -> dict:
-    """Register the page-context and build-finished hooks."""
+    """Register the builder-inited, page-context and build-finished hooks."""
+    app.connect("builder-inited", _stylesheet_before_pages, priority=900)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _label_toggles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -140,7 +140,7 @@ def small_multiples(ledgers: dict[str, dict[str, float]]) -> alt.Chart:
     )
 
 
-def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float]) -> list[str]:
+def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], pilots: list[Pilot]) -> list[str]:
     """Sentences of findings, each printed only when the figures support it.
 
     Parameters
@@ -149,6 +149,8 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float]) 
         Each pilot's chapter figures.
     programme
         The programme-level figures (:func:`synthesis_figures`).
+    pilots
+        The manifest, for the links to each pilot's evidence.
 
     Returns
     -------
@@ -161,25 +163,25 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float]) 
     if under_20 > 0.5:
         out.append(
             f"Most transactions were small: {under_20:.0%} across the programme were under £20 "
-            f"({_evidence_links('section 2 of each pilot chapter')})."
+            f"({_evidence_links('section 2 of each pilot chapter', pilots)})."
         )
     shares = {name: figures["spend.share_of_expected"] for name, figures in ledgers.items()}
     if all(share < 1 for share in shares.values()):
         lowest = min(shares, key=shares.get)
         out.append(
             f"Spending was lower than expected in every pilot, from {shares[lowest]:.0%} of the expected budget "
-            f"in {lowest} to {max(shares.values()):.0%} ({_evidence_links('section 2 of each pilot chapter')})."
+            f"in {lowest} to {max(shares.values()):.0%} ({_evidence_links('section 2 of each pilot chapter', pilots)})."
         )
     within = [name for name, figures in ledgers.items() if figures["feasibility.within_30pct"] == 1]
     if len(within) == len(ledgers):
         out.append(
             "Every pilot reached its planned number of families within the protocol's ±30% "
-            f"({_evidence_links('section 1 of each pilot chapter')})."
+            f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
         )
     elif within:
         out.append(
             f"{len(within)} of {len(ledgers)} pilots reached their planned number of families within ±30% "
-            f"({_evidence_links('section 1 of each pilot chapter')})."
+            f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
         )
     approved = {
         n: f["spend.above_threshold_approved_share"]
@@ -189,7 +191,7 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float]) 
     if approved and all(share >= 0.9 for share in approved.values()):
         out.append(
             "Where an approval threshold applied, at least 90% of spending above it had a recorded manager's approval "
-            f"({_evidence_links('section 4 of each pilot chapter')})."
+            f"({_evidence_links('section 4 of each pilot chapter', pilots)})."
         )
     return out
 
@@ -247,24 +249,21 @@ def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, 
     return figures
 
 
-def progression_table(figures: dict[str, float]) -> pd.DataFrame:
-    """The progression criteria with their status and a link to the evidence."""
+def progression_table(figures: dict[str, float], pilots: list[Pilot]) -> pd.DataFrame:
+    """The progression criteria with their status and links to the evidence in the pilots' pages."""
     rows = [
         {
             "Criterion": label,
             "Status": STATUS[int(figures[f"progression.{key}"])],
-            "Evidence": _evidence_links(where),
+            "Evidence": _evidence_links(where, pilots),
         }
         for key, (label, where) in CRITERIA.items()
     ]
     return pd.DataFrame(rows)
 
 
-def _evidence_links(where: str) -> str:
+def _evidence_links(where: str, pilots: list[Pilot]) -> str:
     """Markdown links to the pages holding the evidence for a criterion."""
-    from analysis_src.manifest import load_manifest
-
-    pilots = load_manifest()
     if where == "the randomised comparison":
         return (
             ", ".join(f"[{p.name}: randomised comparison](pilots/{p.slug}_trial.ipynb)" for p in pilots if p.randomised)
@@ -273,10 +272,10 @@ def _evidence_links(where: str) -> str:
     return f"{where}: " + ", ".join(f"[{p.name}](pilots/{p.slug}.ipynb)" for p in pilots)
 
 
-def progression_markdown(figures: dict[str, float]) -> str:
+def progression_markdown(figures: dict[str, float], pilots: list[Pilot]) -> str:
     """The progression table as Markdown, so that its links resolve in the book."""
     lines = ["| Criterion | Status | Evidence |", "|---|---|---|"]
-    for _, row in progression_table(figures).iterrows():
+    for _, row in progression_table(figures, pilots).iterrows():
         lines.append(f"| {row['Criterion']} | **{row['Status']}** | {row['Evidence']} |")
     return "\n".join(lines)
 
@@ -309,6 +308,7 @@ def programme_figures(ctx: Synthesis) -> tuple[dict[str, float], dict[str, dict[
     return figures, ledgers, design
 
 
-def synthesis_texts(figures: dict[str, float], found: list[str]) -> dict[str, str]:
+def synthesis_texts(figures: dict[str, float], found: list[str], pilots: list[Pilot]) -> dict[str, str]:
     """The synthesis's computed Markdown: the findings list and the progression table."""
-    return {"findings": "\n".join(f"- {finding}" for finding in found), "progression": progression_markdown(figures)}
+    findings = "\n".join(f"- {finding}" for finding in found)
+    return {"findings": findings, "progression": progression_markdown(figures, pilots)}

@@ -11,5 +11,6 @@ python3.11 -m venv "$tmp/venv"
 "$tmp/venv/bin/uv" pip compile pyproject.toml --extra dev --generate-hashes \
   --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
   --quiet --no-header --no-annotate --output-file requirements.lock
-python3.11 -c "import sys; sys.path.insert(0, '.'); from analysis_src.lockfile import write_environment_yml; write_environment_yml()"
+# Load lockfile.py by path: it uses the standard library only (the package itself needs pandas).
+python3.11 -c "import importlib.util as u; s = u.spec_from_file_location('lockfile', 'analysis_src/lockfile.py'); m = u.module_from_spec(s); s.loader.exec_module(m); m.write_environment_yml()"
 echo "requirements.lock and environment.yml updated"

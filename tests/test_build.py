@@ -5,11 +5,12 @@ import filecmp
 import re
 import shutil
 
+import nbformat
 import pytest
 import yaml
 
 from analysis_src import build
-from analysis_src.contracts import DataValidationError
+from analysis_src.contracts import DataValidationError, load_tables
 from analysis_src.paths import BOOK_DIR, PROJECT_ROOT
 from analysis_src.synthesis import load_synthesis
 
@@ -24,10 +25,12 @@ def _outputs(stage_book):
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory, pilots):
+    tables = load_tables(PROJECT_ROOT / "synthetic_data", pilots)
     runs = []
     for name in ("first", "second"):
         targets = _targets(tmp_path_factory.mktemp(name))
-        build.stage_notebooks(pilots, targets)
+        work = build.stage_notebooks(pilots, tables, targets, progress=False)
+        assert work.reused == []  # nothing to reuse in a new folder: every notebook ran
         runs.append(targets.stage_dir / "book")
     return runs
 
@@ -68,7 +71,7 @@ def test_full_build_writes_the_book_pages(built_book, pilots):
         assert pilot.name in page and "vegaEmbed(" in page
     assert (html / "book" / "synthesis.html").is_file()
     assert (html / "_static" / "vega-bundle.js").is_file()
-    assert not targets.stage_dir.exists()
+    assert not targets.runs_dir.exists()
     assert (html / "book" / "pilots" / "darlington_trial.html").is_file()
     for page in html.rglob("*.html"):
         assert "THEBE_JS_URL" not in page.read_text(), page
@@ -106,16 +109,21 @@ def test_a_failing_chapter_is_reported_and_nothing_is_published(tmp_path, monkey
     targets = _targets(tmp_path)
     targets.html_dir.mkdir(parents=True)
     (targets.html_dir / "last-good.txt").write_text("kept")
-    original = build._run_chapter
-
-    def fail_for_darlington(template, output, parameters, replacements, scope):
-        if parameters.get("slug") == "darlington":
-            raise RuntimeError("cell 3 raised ZeroDivisionError")
-        return original(template, output, parameters, replacements, scope)
-
-    monkeypatch.setattr(build, "_run_chapter", fail_for_darlington)
-    with pytest.raises(build.BuildError, match=r"Darlington \(darlington\): cell 3 raised ZeroDivisionError"):
-        build.build(targets)
+    failing = nbformat.v4.new_notebook(metadata=nbformat.read(build.CHAPTER_TEMPLATE, as_version=4).metadata)
+    failing.cells = [
+        nbformat.v4.new_code_cell('slug = ""\ndata_dir = ""\nmanifest = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("ratio = 1 / (slug != 'darlington')"),
+    ]
+    template = tmp_path / "failing.ipynb"
+    nbformat.write(failing, template)
+    monkeypatch.setattr(build, "CHAPTER_TEMPLATE", template)
+    with pytest.raises(build.BuildError) as raised:
+        build.build(targets, progress=False)
+    message = str(raised.value)
+    # The failing authority is named with its cell and error; the others ran (no error reported for them).
+    assert "1 notebook(s) failed" in message
+    assert "Darlington: chapter: cell In [3] `ratio = 1 / (slug != 'darlington')` raised ZeroDivisionError" in message
+    assert "Wigan" not in message and "Hillingdon" not in message
     assert (targets.html_dir / "last-good.txt").read_text() == "kept"
     assert not (targets.book_dir / "pilots").exists()
 

@@ -34,21 +34,21 @@ def test_programme_figures_are_sums_of_the_pilots(ledgers, programme):
     assert programme["families.with_spend"] == 208
 
 
-def test_findings_supported_by_the_synthetic_data(ledgers, programme):
-    text = " ".join(findings(ledgers, programme))
+def test_findings_supported_by_the_synthetic_data(ledgers, programme, pilots):
+    text = " ".join(findings(ledgers, programme, pilots))
     assert "Most transactions were small" in text
     assert "lower than expected in every pilot" in text
 
 
-def test_a_finding_disappears_when_the_data_no_longer_support_it(ledgers, programme):
+def test_a_finding_disappears_when_the_data_no_longer_support_it(ledgers, programme, pilots):
     changed = dict(programme, **{"spend.share_transactions_under_20": 0.45})
-    assert not any("Most transactions" in f for f in findings(ledgers, changed))
+    assert not any("Most transactions" in f for f in findings(ledgers, changed, pilots))
     overspent = copy.deepcopy(ledgers)
     overspent["Wigan"]["spend.share_of_expected"] = 1.2
-    assert not any("lower than expected" in f for f in findings(overspent, programme))
+    assert not any("lower than expected" in f for f in findings(overspent, programme, pilots))
     missed = copy.deepcopy(ledgers)
     missed["Darlington"]["feasibility.within_30pct"] = 0
-    assert "2 of 3 pilots reached" in " ".join(findings(missed, programme))
+    assert "2 of 3 pilots reached" in " ".join(findings(missed, programme, pilots))
 
 
 def test_side_by_side_marks_not_applicable_with_z(ledgers):
@@ -65,7 +65,7 @@ def test_progression_criteria_from_the_figures(pilots, tables, ledgers):
     assert figures["progression.randomisation_as_planned"] == 1  # Darlington: all randomised, 2 of 67 overridden
     assert figures["progression.spend_and_thresholds_specified"] == 0  # Wigan stated no threshold
     assert figures["progression.staff_acceptability"] in (1, 0, -1)
-    assert "| Random allocation proceeded as planned | **met** |" in progression_markdown(figures)
+    assert "| Random allocation proceeded as planned | **met** |" in progression_markdown(figures, pilots)
 
 
 def test_a_criterion_fails_when_a_pilot_misses_it(pilots, tables, ledgers):
