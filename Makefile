@@ -6,11 +6,15 @@ BIN := $(VENV)/bin
 LOCK := requirements.lock
 STAMP := $(VENV)/.installed
 
-# Options of `make book`: DATA=folder (build from real data into _build/real), MANIFEST=file, JOBS=n.
-BUILD_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(MANIFEST),--manifest "$(MANIFEST)") $(if $(JOBS),--jobs $(JOBS))
+# Options of `make book` and `make check`: DATA=folder (real data; the book goes to _build/real), MANIFEST=file, JOBS=n.
+# DROP_COLUMNS=1 drops (and logs) input columns that are not in the data dictionary instead of refusing them.
+BUILD_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(MANIFEST),--manifest "$(MANIFEST)") $(if $(JOBS),--jobs $(JOBS)) \
+	$(if $(filter 1,$(DROP_COLUMNS)),--drop-unknown-columns)
+CHECK_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(MANIFEST),--manifest "$(MANIFEST)") \
+	$(if $(filter 1,$(DROP_COLUMNS)),--drop-unknown-columns)
 
 .DEFAULT_GOAL := help
-.PHONY: help book bench test data lint format lock clean
+.PHONY: help book check templates bench test data lint format lock clean
 
 help: ## List the targets with a one-line description
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +30,12 @@ $(STAMP): $(LOCK) pyproject.toml
 
 book: $(STAMP) ## Build the HTML book in _build/html (DATA=folder: from real data, into _build/real; JOBS=n)
 	$(BIN)/python -m analysis_src.build $(BUILD_ARGS)
+
+check: $(STAMP) ## Check a data folder against the contract without building (DATA=folder); lists every problem
+	$(BIN)/python -m analysis_src.check $(CHECK_ARGS)
+
+templates: $(STAMP) ## Write a blank Excel template for each input table into _build/templates (OUT=folder)
+	$(BIN)/python -m analysis_src.workbooks $(if $(OUT),--out "$(OUT)") $(if $(MANIFEST),--manifest "$(MANIFEST)")
 
 bench: $(STAMP) ## Time clean, unchanged and one-authority rebuilds against the sequential run, up to 150 authorities
 	$(BIN)/python -m analysis_src.bench $(BENCH_ARGS)

@@ -9,14 +9,18 @@ untouched. Run ``python -m analysis_src.build --help``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import html
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +29,21 @@ import yaml
 
 from analysis_src import __version__
 from analysis_src.charts import write_vega_bundle
-from analysis_src.contracts import DataValidationError, Tables, load_tables
+from analysis_src.contracts import (
+    DROP_COLUMNS_ENV,
+    SALT_ENV,
+    DataValidationError,
+    Tables,
+    authorities_with_data,
+    pseudonymise,
+    read_tables,
+)
 from analysis_src.costs import load_unit_costs
-from analysis_src.docs import data_page
+from analysis_src.docs import data_officer_page, data_page
+from analysis_src.gate import disclosure_findings, external_references
 from analysis_src.incremental import authority_hash, code_hash, is_current, programme_hash
 from analysis_src.ledger import harvest, ledger_text
-from analysis_src.manifest import ManifestError, Pilot, load_manifest
+from analysis_src.manifest import ManifestError, Pilot, load_manifest, manifest_text
 from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT, SYNTHETIC_DATA_DIR, TEMPLATES_DIR
 from analysis_src.runs import Run, run_all
 
@@ -42,6 +55,15 @@ CONFIG_PATH = PROJECT_ROOT / "_config.yml"
 TOC_PATH = PROJECT_ROOT / "_toc.yml"
 # Hand-written pages of the book, copied into the staging folder as they are.
 STATIC_PAGES = ("intro.md",)
+# Generated pages: written by every build (and published into book/ by the synthetic build).
+GENERATED_PAGES = ("data.md", "data_officer.md")
+# The introduction's statement about the data, replaced in a build from an authority's data.
+SYNTHETIC_ADMONITION = """```{important}
+This build uses **synthetic data**"""
+REAL_ADMONITION = """```{important}
+This build uses **data supplied by the authorities**, read from a local folder, checked
+against the data dictionary and pseudonymised before any analysis. Every table and figure
+applies the DfE's disclosure rules. The synthetic data that the project ships were not used"""
 
 
 class BuildError(RuntimeError):
@@ -142,7 +164,7 @@ def toc(pilots: list[Pilot]) -> dict:
         "parts": [
             {"caption": "Pilot chapters", "chapters": [_chapter_entry(p) for p in pilots]},
             {"caption": "Across the pilots", "chapters": [{"file": "book/logic_model"}, {"file": "book/synthesis"}]},
-            {"caption": "About the data", "chapters": [{"file": "book/data"}]},
+            {"caption": "About the data", "chapters": [{"file": "book/data"}, {"file": "book/data_officer"}]},
         ],
     }
 
@@ -325,10 +347,22 @@ def stage_sources(pilots: list[Pilot], targets: Targets) -> None:
     config.setdefault("html", {})["extra_footer"] = provenance_footer(targets.data_dir)
     _write_if_changed(targets.stage_dir / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
     write_toc(pilots, targets.stage_dir / "_toc.yml")
+    synthetic = is_synthetic(targets)
     for page in STATIC_PAGES:
-        _write_if_changed(stage_book / page, (BOOK_DIR / page).read_bytes())
-    _write_if_changed(stage_book / "data.md", data_page().encode())
+        text = (BOOK_DIR / page).read_text(encoding="utf-8")
+        if not synthetic:
+            text = real_data_intro(text)
+        _write_if_changed(stage_book / page, text.encode())
+    _write_if_changed(stage_book / "data.md", data_page(synthetic).encode())
+    _write_if_changed(stage_book / "data_officer.md", data_officer_page().encode())
     write_vega_bundle(stage_book / "_static")
+
+
+def real_data_intro(text: str) -> str:
+    """The introduction with its statement about synthetic data replaced by one about supplied data."""
+    start = text.index(SYNTHETIC_ADMONITION)
+    end = text.index("```", start + len(SYNTHETIC_ADMONITION))
+    return text[:start] + REAL_ADMONITION + ".\n" + text[end:]
 
 
 def build_html(targets: Targets) -> Path:
@@ -371,13 +405,72 @@ def publish(targets: Targets, html: Path) -> None:
     stage_book = targets.stage_dir / "book"
     for folder in ("pilots", "results"):
         _replace_dir(stage_book / folder, targets.book_dir / folder)
-    for page in ("synthesis.ipynb", "logic_model.ipynb", "data.md"):
+    for page in ("synthesis.ipynb", "logic_model.ipynb", *GENERATED_PAGES):
         _write_if_changed(targets.book_dir / page, (stage_book / page).read_bytes())
     _write_if_changed(targets.toc_path, (targets.stage_dir / "_toc.yml").read_bytes())
     _replace_dir(html, targets.html_dir)
 
 
-def build(targets: Targets, jobs: int | None = None, progress: bool = True) -> Plan:
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block (inherited by worker processes)."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def salt_for(root: Path) -> str:
+    """The secret salt of a real-data build's pseudonyms, kept in ``root/.salt`` (made once, owner-only)."""
+    path = root / ".salt"
+    if not path.is_file():
+        root.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def check_disclosure(html: Path, tables: list[Tables]) -> None:
+    """Refuse to publish pages that show identifiers (real or pseudonymised), personal data or small counts."""
+    findings = sorted(
+        {str(f) for t in tables for f in disclosure_findings(html, t)} | set(map(str, external_references(html)))
+    )
+    if findings:
+        lines = "\n".join(f"  - {finding}" for finding in findings[:50])
+        raise BuildError(f"the built pages failed the disclosure check ({len(findings)} finding(s)):\n{lines}")
+
+
+def is_synthetic(targets: Targets) -> bool:
+    """Whether the build reads the project's synthetic data."""
+    return targets.data_dir.resolve() == SYNTHETIC_DATA_DIR.resolve()
+
+
+def pilots_to_build(targets: Targets) -> tuple[list[Pilot], Path]:
+    """The manifest's pilots that have data in the folder, and the manifest the notebooks read.
+
+    A data folder may hold any subset of the manifest's authorities. When it
+    holds fewer, the subset is written to ``pilots_in_data.yml`` beside the
+    staging folder and the notebooks read that, so the synthesis covers exactly
+    the authorities built.
+    """
+    pilots = load_manifest(targets.manifest)
+    present = authorities_with_data(targets.data_dir, pilots)
+    if len(present) == len(pilots):
+        return pilots, targets.manifest
+    skipped = ", ".join(p.name for p in pilots if p not in present)
+    _say(f"  no rows in the data for {skipped}: their chapters are left out")
+    subset = targets.stage_dir.parent / "pilots_in_data.yml"
+    _write_if_changed(subset, manifest_text(present).encode())
+    return present, subset
+
+
+def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop_unknown_columns: bool = False) -> Plan:
     """Run every step of the build; raise on the first failed step, with nothing published.
 
     Parameters
@@ -388,6 +481,8 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True) -> P
         Parallel notebook runs; one per core when ``None``.
     progress
         Show progress of the notebook runs.
+    drop_unknown_columns
+        Drop (and log) input columns not in the data dictionary instead of refusing them.
 
     Returns
     -------
@@ -396,14 +491,24 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True) -> P
     """
     started = time.perf_counter()
     _say(f"[1/5] Validating the manifest {_portable(targets.manifest)}")
-    pilots = load_manifest(targets.manifest)
+    pilots, manifest = pilots_to_build(targets)
+    targets = dataclasses.replace(targets, manifest=manifest)
     _say(f"[2/5] Validating the data in {_portable(targets.data_dir)}")
-    tables = load_tables(targets.data_dir, pilots)
+    tables, notes = read_tables(targets.data_dir, pilots, drop_unknown_columns=drop_unknown_columns)
+    for note in notes:
+        _say(f"  normalised: {note}")
+    salt = os.environ.get(SALT_ENV)
+    raw_tables, tables = tables, (pseudonymise(tables, salt) if salt else tables)
     _say(f"[3/5] Running the notebooks of {len(pilots)} pilots and the synthesis with papermill")
     stage_sources(pilots, targets)
-    work = stage_notebooks(pilots, tables, targets, jobs=jobs, progress=progress)
+    # The notebooks' kernels read the same input settings from the environment they inherit.
+    with _environment({DROP_COLUMNS_ENV: "1" if drop_unknown_columns else "0"}):
+        work = stage_notebooks(pilots, tables, targets, jobs=jobs, progress=progress)
     _say("[4/5] Building the HTML book (strict: warnings are errors; unchanged pages are not re-read)")
     html = build_html(targets)
+    if not is_synthetic(targets):
+        _say("      Checking every page for disclosure before publishing")
+        check_disclosure(html, [raw_tables, tables])
     _say("[5/5] Publishing the notebooks, results ledger and HTML")
     publish(targets, html)
     shutil.rmtree(targets.runs_dir, ignore_errors=True)
@@ -440,12 +545,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="folder of input tables (default: synthetic_data/)")
     parser.add_argument("--manifest", type=Path, help="manifest of pilots (default: DATA/pilots.yml or pilots.yml)")
     parser.add_argument("--out", type=Path, help="output folder for a build from --data (default: _build/real)")
+    parser.add_argument(
+        "--drop-unknown-columns", action="store_true", help="drop (and log) columns not in the data dictionary"
+    )
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1; found {args.jobs}")
     try:
         targets = targets_from_args(args.data, args.manifest, args.out)
-        build(targets, jobs=args.jobs)
+        salt = {} if is_synthetic(targets) else {SALT_ENV: salt_for(targets.stage_dir.parent)}
+        with _environment(salt):
+            build(targets, jobs=args.jobs, drop_unknown_columns=args.drop_unknown_columns)
     except (ManifestError, DataValidationError) as error:
         print(f"Build stopped: invalid input. Nothing was changed.\n{error}", file=sys.stderr)
         return 2

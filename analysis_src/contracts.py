@@ -14,6 +14,8 @@ row 1) and the rule broken; all problems are collected before the error is raise
 
 from __future__ import annotations
 
+import hashlib
+import os
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -27,11 +29,12 @@ with warnings.catch_warnings():
     import pandera.pandas as pa
 
 from analysis_src.manifest import Pilot
+from analysis_src.problems import DataValidationError, Problem
+from analysis_src.readers import Note, read_table, table_path
 
 DICTIONARY_PATH = Path(__file__).with_name("data_dictionary.yml")
 # Tables needed only when the manifest has a randomised pilot.
 RANDOMISED_ONLY = ("allocation_log", "family_outcomes")
-_MAX_ROWS_LISTED = 10
 
 _FORMAT_PATTERNS = {
     "id": (r"^[A-Za-z0-9_-]{1,40}$", "an identifier of letters, digits, '-' or '_' (at most 40)"),
@@ -40,35 +43,6 @@ _FORMAT_PATTERNS = {
     "date": (r"^\d{4}-\d{2}-\d{2}$", "a date written YYYY-MM-DD"),
     "month": (r"^\d{4}-\d{2}$", "a month written YYYY-MM"),
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule: where it is and what the rule says."""
-
-    file: str
-    column: str
-    rows: tuple[int, ...]
-    rule: str
-
-    def __str__(self) -> str:
-        if self.rows:
-            shown = ", ".join(map(str, self.rows[:_MAX_ROWS_LISTED]))
-            more = f" and {len(self.rows) - _MAX_ROWS_LISTED} more" if len(self.rows) > _MAX_ROWS_LISTED else ""
-            where = f"row{'s' if len(self.rows) > 1 else ''} {shown}{more}"
-        else:
-            where = "whole file"
-        return f"{self.file}: column '{self.column}', {where}: {self.rule}"
-
-
-class DataValidationError(ValueError):
-    """Input data break the contract; ``problems`` lists every broken rule."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        lines = [f"{len(problems)} problem(s) in the input data (rows count the header as row 1):"]
-        lines += [f"  - {problem}" for problem in problems]
-        super().__init__("\n".join(lines))
 
 
 @cache
@@ -150,12 +124,6 @@ def _problems_from(errors: pa.errors.SchemaErrors, file: str) -> list[Problem]:
         rule = _rule_text(str(check), group["failure_case"].iloc[0])
         problems.append(Problem(file, column_name, rows, rule))
     return problems
-
-
-def read_raw_table(path: Path) -> pd.DataFrame:
-    """Read a CSV table as text, blank cells as missing, stray whitespace stripped."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    return frame.apply(lambda column: column.str.strip()).replace("", pd.NA)
 
 
 def _typed(raw: pd.DataFrame, table: dict) -> pd.DataFrame:
@@ -282,24 +250,32 @@ class Tables:
         )
 
 
-def load_tables(data_dir: str | Path, pilots: list[Pilot], authorities: list[int] | None = None) -> Tables:
-    """Read and validate every input table in ``data_dir``.
+SALT_ENV = "DEVOLVED_BUDGETS_SALT"
+DROP_COLUMNS_ENV = "DEVOLVED_BUDGETS_DROP_COLUMNS"
+
+
+def read_tables(
+    data_dir: str | Path, pilots: list[Pilot], authorities: list[int] | None = None, drop_unknown_columns: bool = False
+) -> tuple[Tables, list[Note]]:
+    """Read, normalise and validate every input table in ``data_dir``; return the tables and the log.
 
     Parameters
     ----------
     data_dir
-        Folder holding the tables named in the data dictionary.
+        Folder holding the tables named in the data dictionary, each as ``.csv`` or ``.xlsx``.
     pilots
         The validated manifest.
     authorities
         When given, only the rows of these LA codes are validated and kept (a
         chapter needs its own authority only, which keeps a many-authority build
         linear). Rows keep their spreadsheet numbers in error messages.
+    drop_unknown_columns
+        Drop columns that are not in the data dictionary (logged) instead of refusing them.
 
     Returns
     -------
-    Tables
-        The typed tables.
+    tables, notes
+        The typed tables and every normalisation applied (see :mod:`analysis_src.readers`).
 
     Raises
     ------
@@ -309,37 +285,121 @@ def load_tables(data_dir: str | Path, pilots: list[Pilot], authorities: list[int
     data_dir = Path(data_dir)
     dictionary = load_dictionary()
     tables: dict[str, pd.DataFrame | None] = {}
+    labels: dict[str, str] = {}
     problems: list[Problem] = []
+    notes: list[Note] = []
+    if not data_dir.is_dir():
+        raise DataValidationError([Problem(str(data_dir), "(all)", (), "the data folder does not exist")])
     for name in dictionary:
-        path = data_dir / dictionary[name]["file"]
-        file = str(path)
-        if not path.is_file():
+        tables[name] = None
+        path, found = table_path(data_dir, dictionary[name]["file"])
+        problems += found
+        if found:
+            continue
+        if path is None:
             if name in required_tables(pilots):
-                problems.append(Problem(file, "(all)", (), "required file is missing"))
-            tables[name] = None
+                problems.append(
+                    Problem(str(data_dir / dictionary[name]["file"]), "(all)", (), "required file is missing")
+                )
             continue
-        if path.stat().st_size == 0:
-            problems.append(Problem(file, "(all)", (), "the file is empty"))
-            tables[name] = None
+        raw = read_table(path, name, dictionary[name]["columns"], drop_unknown_columns)
+        labels[name] = raw.file
+        notes += raw.notes
+        problems += raw.problems
+        if raw.frame is None or raw.problems:
             continue
-        try:
-            raw = read_raw_table(path)
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            problems.append(Problem(file, "(all)", (), f"cannot be read as CSV: {error}"))
-            tables[name] = None
-            continue
-        filtered = authorities is not None and "la_code" in raw.columns and not raw.empty
+        frame = raw.frame
+        filtered = authorities is not None and "la_code" in frame.columns and not frame.empty
         if filtered:
-            raw = raw[raw["la_code"].isin([str(code) for code in authorities])]
-        typed, found = validate_table(name, raw, file, pilots, empty_ok=filtered)
+            frame = frame[frame["la_code"].isin([str(code) for code in authorities])]
+        typed, found = validate_table(name, frame, raw.file, pilots, empty_ok=filtered)
         problems += found
         tables[name] = typed
     for name, frame in tables.items():
         if frame is None:
             continue
-        file = str(data_dir / dictionary[name]["file"])
-        problems += _window_problems(name, frame, file, pilots)
-        problems += _reference_problems(name, frame, file, tables)
+        problems += _window_problems(name, frame, labels[name], pilots)
+        problems += _reference_problems(name, frame, labels[name], tables)
     if problems:
         raise DataValidationError(problems)
-    return Tables(**tables)
+    # Spreadsheet row numbers were needed for the messages only: the analysis gets plain row positions.
+    return Tables(**{k: None if v is None else v.reset_index(drop=True) for k, v in tables.items()}), notes
+
+
+def load_tables(
+    data_dir: str | Path,
+    pilots: list[Pilot],
+    authorities: list[int] | None = None,
+    drop_unknown_columns: bool | None = None,
+    salt: str | None = None,
+) -> Tables:
+    """Read and validate the input tables, then replace identifiers by salted pseudonyms.
+
+    Parameters
+    ----------
+    data_dir, pilots, authorities
+        As for :func:`read_tables`.
+    drop_unknown_columns
+        As for :func:`read_tables`; when ``None``, taken from the environment variable
+        ``DEVOLVED_BUDGETS_DROP_COLUMNS`` (set by the build for its notebooks).
+    salt
+        Secret salt of the pseudonyms; when ``None``, taken from ``DEVOLVED_BUDGETS_SALT``.
+        Without a salt the identifiers are kept (the synthetic data's are not real).
+
+    Returns
+    -------
+    Tables
+        The typed tables, identifiers re-keyed when a salt is set.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found in every file (not only the first).
+    """
+    if drop_unknown_columns is None:
+        drop_unknown_columns = os.environ.get(DROP_COLUMNS_ENV, "") == "1"
+    tables, _ = read_tables(data_dir, pilots, authorities, drop_unknown_columns)
+    salt = os.environ.get(SALT_ENV) if salt is None else salt
+    return pseudonymise(tables, salt) if salt else tables
+
+
+def pseudonymise(tables: Tables, salt: str) -> Tables:
+    """Replace every identifier marked ``pseudonymise`` in the dictionary (and its references) by a salted hash.
+
+    The same value gives the same pseudonym in every table, so joins still work;
+    without the salt the real identifier cannot be recovered by hashing guesses.
+    """
+    marked = {
+        f"{name}.{column}": spec["pseudonymise"]
+        for name, table in load_dictionary().items()
+        for column, spec in table["columns"].items()
+        if spec.get("pseudonymise")
+    }
+    out = {}
+    for name, frame in vars(tables).items():
+        if frame is not None:
+            frame = frame.copy()
+            for column, spec in load_dictionary()[name]["columns"].items():
+                prefix = marked.get(f"{name}.{column}") or marked.get(spec.get("references", ""))
+                if prefix:
+                    frame[column] = frame[column].map(lambda value, p=prefix: _pseudonym(value, p, salt))
+        out[name] = frame
+    return Tables(**out)
+
+
+def _pseudonym(value: object, prefix: str, salt: str) -> object:
+    if pd.isna(value):
+        return value
+    return f"{prefix}-{hashlib.sha256(f'{salt}:{value}'.encode()).hexdigest()[:16]}"
+
+
+def authorities_with_data(data_dir: str | Path, pilots: list[Pilot]) -> list[Pilot]:
+    """The pilots of the manifest that have rows in the families table (all of them if it cannot be read)."""
+    path, found = table_path(Path(data_dir), load_dictionary()["families"]["file"])
+    if path is None or found:
+        return pilots
+    raw = read_table(path, "families", load_dictionary()["families"]["columns"], drop_unknown_columns=True)
+    if raw.frame is None or "la_code" not in raw.frame.columns:
+        return pilots
+    present = set(raw.frame["la_code"].dropna())
+    return [pilot for pilot in pilots if str(pilot.la_code) in present] or pilots

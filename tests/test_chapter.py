@@ -34,3 +34,12 @@ def test_profile_table_states_the_threshold_basis(pilots):
     assert profile_table(pilots[1]).loc["Manager approval needed above", "Value"] == "£1,000 per family"
     no_threshold = dataclasses.replace(pilots[2])
     assert profile_table(no_threshold).loc["Manager approval needed above", "Value"] == "not stated"
+
+
+def test_with_a_salt_the_chapter_sees_pseudonyms_only(monkeypatch):
+    from analysis_src.contracts import SALT_ENV
+
+    monkeypatch.setenv(SALT_ENV, "a secret salt")
+    families = load_chapter("wigan", "synthetic_data").tables.families
+    assert families["family_id"].str.fullmatch(r"F-[0-9a-f]{16}").all()
+    assert families["worker_id"].str.fullmatch(r"W-[0-9a-f]{16}").all()

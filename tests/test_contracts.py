@@ -124,7 +124,7 @@ def test_unknown_column_is_refused(data_copy, pilots):
     _break(data_copy, "families.csv", lambda f: f.__setitem__("child_name", "x"))
     (problem,) = _problems(data_copy, pilots)
     assert problem.column == "child_name"
-    assert "not in the data dictionary" in problem.rule
+    assert "looks like personal data (a name)" in problem.rule and "DROP_COLUMNS=1" in problem.rule
 
 
 def test_every_problem_is_reported_not_only_the_first(data_copy, pilots):
