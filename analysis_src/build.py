@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import yaml
 
 from analysis_src import __version__
@@ -365,6 +366,16 @@ def real_data_intro(text: str) -> str:
     return text[:start] + REAL_ADMONITION + ".\n" + text[end:]
 
 
+def sources_digest(stage_dir: Path) -> str:
+    """SHA-256 over the book's sources in the staging folder (names and bytes; Sphinx's output excluded)."""
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for p in stage_dir.rglob("*") if p.is_file() and "_build" not in p.relative_to(stage_dir).parts
+    ):
+        digest.update(path.relative_to(stage_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def build_html(targets: Targets) -> Path:
     """Run ``jupyter-book build`` on the staging folder, strict: any warning fails the build."""
     command = [
@@ -438,9 +449,13 @@ def salt_for(root: Path) -> str:
 
 def check_disclosure(html: Path, tables: list[Tables]) -> None:
     """Refuse to publish pages that show identifiers (real or pseudonymised), personal data or small counts."""
-    findings = sorted(
-        {str(f) for t in tables for f in disclosure_findings(html, t)} | set(map(str, external_references(html)))
+    merged = Tables(
+        **{
+            name: None if frames[0] is None else pd.concat(frames, ignore_index=True)
+            for name, frames in ((name, [getattr(t, name) for t in tables]) for name in vars(tables[0]))
+        }
     )
+    findings = sorted(set(map(str, disclosure_findings(html, merged))) | set(map(str, external_references(html))))
     if findings:
         lines = "\n".join(f"  - {finding}" for finding in findings[:50])
         raise BuildError(f"the built pages failed the disclosure check ({len(findings)} finding(s)):\n{lines}")
@@ -505,10 +520,18 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop
     with _environment({DROP_COLUMNS_ENV: "1" if drop_unknown_columns else "0"}):
         work = stage_notebooks(pilots, tables, targets, jobs=jobs, progress=progress)
     _say("[4/5] Building the HTML book (strict: warnings are errors; unchanged pages are not re-read)")
-    html = build_html(targets)
-    if not is_synthetic(targets):
-        _say("      Checking every page for disclosure before publishing")
-        check_disclosure(html, [raw_tables, tables])
+    digest = sources_digest(targets.stage_dir)
+    marker = targets.stage_dir / "_build" / "sources.sha256"
+    html = targets.stage_dir / "_build" / "html"
+    if html.is_dir() and marker.is_file() and marker.read_text(encoding="utf-8") == digest:
+        _say("      no page changed since the last build: its HTML is reused")
+    else:
+        marker.unlink(missing_ok=True)
+        html = build_html(targets)
+        if not is_synthetic(targets):
+            _say("      Checking every page for disclosure before publishing")
+            check_disclosure(html, [raw_tables, tables])
+        marker.write_text(digest, encoding="utf-8")  # only for HTML that passed every check
     _say("[5/5] Publishing the notebooks, results ledger and HTML")
     publish(targets, html)
     shutil.rmtree(targets.runs_dir, ignore_errors=True)

@@ -310,5 +310,14 @@ def programme_figures(ctx: Synthesis) -> tuple[dict[str, float], dict[str, dict[
 
 def synthesis_texts(figures: dict[str, float], found: list[str], pilots: list[Pilot]) -> dict[str, str]:
     """The synthesis's computed Markdown: the findings list and the progression table."""
+    from analysis_src.trial_design import cluster_text
+
     findings = "\n".join(f"- {finding}" for finding in found)
-    return {"findings": findings, "progression": progression_markdown(figures, pilots)}
+    return {
+        "findings": findings,
+        "progression": progression_markdown(figures, pilots),
+        "cluster_design": cluster_text(figures, len(pilots)),
+        "icc_source": "estimated in the randomised pilot"
+        if any(pilot.randomised for pilot in pilots)
+        else "assumed, as no pilot in this build was randomised",
+    }

@@ -20,6 +20,9 @@ POWER = 0.80
 TARGET_EFFECT = 0.2  # the top of the protocol's band of promise
 
 
+MIN_CLUSTERS = 3
+
+
 def multiplier(df: float, alpha: float = ALPHA, power: float = POWER) -> float:
     """Bloom's multiplier M for a two-sided test with ``df`` degrees of freedom."""
     return float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df))
@@ -53,13 +56,32 @@ def design_effect(per_cluster: float, icc: float) -> float:
 def design_figures(families_per_authority: float, icc: float, authorities: int, workers: int, families: int) -> dict:
     """Ledger figures for a future trial, from the pilot's sizes and ICC."""
     per_worker = families / max(workers, 1)
-    return {
+    figures = {
         "trial_design.mdes_individual": mdes_individual(families),
-        "trial_design.mdes_cluster": mdes_cluster(authorities, families_per_authority, icc),
         "trial_design.families_for_effect_0_2": families_for_effect(TARGET_EFFECT, 0.5, design_effect(per_worker, icc)),
         "trial_design.icc_used": icc,
         "trial_design.families_per_authority": families_per_authority,
     }
+    if authorities >= MIN_CLUSTERS:  # t has J - 2 degrees of freedom: no test with fewer than 3 clusters
+        figures["trial_design.mdes_cluster"] = mdes_cluster(authorities, families_per_authority, icc)
+    return figures
+
+
+def cluster_text(figures: dict[str, float], authorities: int) -> str:
+    """The sentence on randomising authorities, judged against an effect of 0.2 from the figures."""
+    if "trial_design.mdes_cluster" not in figures:
+        noun = "authority" if authorities == 1 else "authorities"
+        return (
+            f"Randomising authorities instead cannot be assessed from {authorities} {noun}: a trial that randomises "
+            f"clusters needs at least {MIN_CLUSTERS} of them."
+        )
+    mdes = figures["trial_design.mdes_cluster"]
+    verdict = "larger" if mdes > TARGET_EFFECT else "no larger"
+    return (
+        f"Randomising authorities instead, with as many authorities as there were pilots ({authorities}) and "
+        f"{figures['trial_design.families_per_authority']:,.0f} families each, the minimum detectable effect would be "
+        f"{mdes:.2f}, {verdict} than an effect of {TARGET_EFFECT}."
+    )
 
 
 def mdes_by_authorities(families_per_authority: float, iccs: dict[str, float], counts=range(4, 61, 2)) -> pd.DataFrame:

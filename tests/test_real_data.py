@@ -114,3 +114,24 @@ def test_a_folder_with_a_subset_of_authorities_builds_only_those(tmp_path, pilot
 def test_out_folder_may_not_be_the_committed_book():
     with pytest.raises(build.BuildError, match="outside the committed book"):
         build.targets_from_args(PROJECT_ROOT / "synthetic_data", None, BOOK_DIR / "pilots")
+
+
+def test_pages_that_fail_the_disclosure_check_are_never_published_or_reused(tmp_path, pilots, monkeypatch, capsys):
+    wigan = next(p for p in pilots if p.slug == "wigan")
+    write_tables(generate([wigan]), tmp_path / "data")
+    out = tmp_path / "out"
+    targets = build.targets_under(out, data_dir=tmp_path / "data")
+    real_check = build.check_disclosure
+
+    def refuse(html, tables):
+        raise build.BuildError("the built pages failed the disclosure check (1 finding(s))")
+
+    monkeypatch.setattr(build, "check_disclosure", refuse)
+    assert build.main(["--data", str(tmp_path / "data"), "--out", str(out)]) == 1
+    assert "failed the disclosure check" in capsys.readouterr().err
+    assert not targets.html_dir.exists() and not (targets.stage_dir / "_build" / "sources.sha256").exists()
+    checked = []
+    monkeypatch.setattr(build, "check_disclosure", lambda html, tables: checked.append(real_check(html, tables)))
+    assert build.main(["--data", str(tmp_path / "data"), "--out", str(out)]) == 0
+    assert checked == [None]  # the same pages were checked again, not reused unchecked
+    assert (targets.html_dir / "book" / "pilots" / "wigan.html").is_file()

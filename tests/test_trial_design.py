@@ -39,3 +39,15 @@ def test_families_for_an_effect_of_0_2():
 
 def test_design_effect():
     assert design_effect(11, 0.05) == pytest.approx(1.5)
+
+
+def test_cluster_design_needs_three_authorities_and_its_verdict_follows_the_figure():
+    from analysis_src.trial_design import cluster_text, design_figures
+
+    two = design_figures(69.0, 0.0, 2, 10, 208)
+    assert "trial_design.mdes_cluster" not in two
+    assert "cannot be assessed from 2 authorities" in cluster_text(two, 2)
+    three = design_figures(69.0, 0.0, 3, 10, 208)
+    assert three["trial_design.mdes_cluster"] > 0.2 and "1.96, larger than an effect of 0.2." in cluster_text(three, 3)
+    many = design_figures(69.0, 0.0, 150, 10, 150 * 69)
+    assert many["trial_design.mdes_cluster"] < 0.2 and "no larger than an effect of 0.2." in cluster_text(many, 150)
