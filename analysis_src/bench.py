@@ -41,6 +41,7 @@ from analysis_src.build import (
     STATIC_PAGES,
     SYNTHESIS_TEMPLATE,
     TRIAL_TEMPLATE,
+    source_commit,
     toc_text,
 )
 from analysis_src.charts import write_vega_bundle
@@ -229,7 +230,8 @@ def summary_markdown(results: dict) -> str:
     lines = [
         "# Build benchmark",
         "",
-        f"Made by `make bench` on {results['date']}: {results['machine']}. Jobs: {results['jobs']}.",
+        f"Made by `make bench` on {results['date']} at commit {results['commit']}: {results['machine']}. "
+        f"Jobs: {results['jobs']}.",
         "Every build is a separate process; peak memory is the summed RSS of its process tree.",
         "",
         "| Authorities | Clean build (s) | Textbook sequence (s) | Clean / textbook | Unchanged rebuild (s) "
@@ -296,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [run_size(n, args.work, args.jobs, n in args.textbook) for n in sizes]
     results = {
         "date": dt.date.today().isoformat(),
+        "commit": source_commit(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
         "jobs": args.jobs or "one per core",
