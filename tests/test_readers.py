@@ -247,3 +247,21 @@ def test_every_handled_case_is_documented_once():
     assert all(
         action.split(":")[0].split()[0] in {"normalised", "rejected", "accepted", "read"} for _, action in HANDLED
     )
+
+
+def test_months_written_as_first_days_or_mm_yyyy_are_normalised(data_copy, pilots, reference):
+    def reformat(i, value):
+        year, month = value.split("-")
+        return [f"{value}-01", f"01/{month}/{year}", f"{month}/{year}"][i % 3]
+
+    _edit_column(data_copy / "monthly_returns.csv", "month", reformat)
+    tables, notes = _notes(data_copy, pilots)
+    pd.testing.assert_frame_equal(tables.monthly_returns, reference.monthly_returns)
+    assert sum("'month'" in n for n in notes) == 3
+
+
+def test_dates_with_a_midnight_time_lose_the_time(data_copy, pilots, reference):
+    _edit_column(data_copy / "families.csv", "referral_date", lambda i, v: f"{v} 00:00:00")
+    tables, notes = _notes(data_copy, pilots)
+    pd.testing.assert_frame_equal(tables.families, reference.families)
+    assert any("midnight times removed" in n for n in notes)
