@@ -302,17 +302,14 @@ def read_tables(
                     Problem(str(data_dir / dictionary[name]["file"]), "(all)", (), "required file is missing")
                 )
             continue
-        raw = read_table(path, name, dictionary[name]["columns"], drop_unknown_columns)
+        raw = read_table(path, name, dictionary[name]["columns"], drop_unknown_columns, authorities)
         labels[name] = raw.file
         notes += raw.notes
         problems += raw.problems
         if raw.frame is None or raw.problems:
             continue
-        frame = raw.frame
-        filtered = authorities is not None and "la_code" in frame.columns and not frame.empty
-        if filtered:
-            frame = frame[frame["la_code"].isin([str(code) for code in authorities])]
-        typed, found = validate_table(name, frame, raw.file, pilots, empty_ok=filtered)
+        filtered = authorities is not None and "la_code" in raw.frame.columns
+        typed, found = validate_table(name, raw.frame, raw.file, pilots, empty_ok=filtered)
         problems += found
         tables[name] = typed
     for name, frame in tables.items():

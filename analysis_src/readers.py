@@ -111,7 +111,9 @@ def table_path(data_dir: Path, file: str) -> tuple[Path | None, list[Problem]]:
     return (found[0] if found else None), []
 
 
-def read_table(path: Path, table_name: str, columns: dict, drop_unknown_columns: bool = False) -> RawTable:
+def read_table(
+    path: Path, table_name: str, columns: dict, drop_unknown_columns: bool = False, authorities: list[int] | None = None
+) -> RawTable:
     """Read a CSV or Excel table as text and normalise it (see :data:`HANDLED`).
 
     Parameters
@@ -124,13 +126,15 @@ def read_table(path: Path, table_name: str, columns: dict, drop_unknown_columns:
         The table's column specifications from the data dictionary.
     drop_unknown_columns
         Drop (and log) columns not in the dictionary instead of refusing them.
+    authorities
+        Keep only the rows of these LA codes (see :func:`normalise`).
     """
     if path.suffix.lower() == ".xlsx":
         raw = _read_xlsx(path, table_name, columns)
     else:
         raw = _read_csv(path)
     if raw.frame is not None and not raw.problems:
-        normalise(raw, columns, drop_unknown_columns)
+        normalise(raw, columns, drop_unknown_columns, authorities)
     return raw
 
 
@@ -236,8 +240,14 @@ def _rows(mask: pd.Series) -> tuple[int, ...]:
     return tuple(int(i) + 2 for i in mask[mask].index)
 
 
-def normalise(raw: RawTable, columns: dict, drop_unknown_columns: bool = False) -> None:
-    """Normalise a table read as text in place, adding a note for every change (see :data:`HANDLED`)."""
+def normalise(
+    raw: RawTable, columns: dict, drop_unknown_columns: bool = False, authorities: list[int] | None = None
+) -> None:
+    """Normalise a table read as text in place, adding a note for every change (see :data:`HANDLED`).
+
+    With ``authorities``, only the rows of those LA codes are kept (before the row-by-row
+    work, so that a chapter's cost does not grow with the number of authorities in the file).
+    """
     frame, file, notes = raw.frame, raw.file, raw.notes
     renamed = {name: _canonical_name(name) for name in frame.columns}
     changed = [f"'{old}' as '{new}'" for old, new in renamed.items() if old != new and new in columns]
@@ -248,22 +258,17 @@ def normalise(raw: RawTable, columns: dict, drop_unknown_columns: bool = False) 
     if repeated:
         raw.problems += [Problem(file, name, (), "the column name appears more than once") for name in repeated]
         return
+    if authorities is not None and "la_code" in frame.columns:
+        frame = frame[frame["la_code"].astype(str).str.strip().isin([str(code) for code in authorities])]
     text = frame.fillna("").astype(str)
     stripped = text.apply(lambda column: column.str.strip())
     padded = (stripped != text).any(axis=1)
     if padded.any():
         notes.append(Note(file, "(any)", _rows(padded), "stray spaces around values removed"))
     blank = (stripped == "").all(axis=1)
-    header_again = (
-        pd.Series(
-            [
-                all(_canonical_name(v) == _canonical_name(c) for v, c in zip(row, frame.columns, strict=True))
-                for row in stripped.itertuples(index=False)
-            ],
-            index=stripped.index,
-        )
-        & ~blank
-    )
+    header_again = ~blank
+    for column in frame.columns:  # a row repeating the header: every cell is its column's name
+        header_again &= stripped[column].str.replace(r"[\s\-]+", "_", regex=True).str.lower() == _canonical_name(column)
     if blank.any():
         notes.append(Note(file, "(all)", _rows(blank), "blank rows removed"))
     if header_again.any():

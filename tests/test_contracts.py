@@ -139,3 +139,14 @@ def test_code_outside_the_list(data_copy, pilots):
     (problem,) = _problems(data_copy, pilots)
     assert (problem.column, problem.rows) == ("eligible", (3,))
     assert problem.rule == "must be one of: Y, N; found 'maybe'"
+
+
+def test_a_chapter_reads_only_its_authority_rows(data_copy, pilots):
+    """Rows of other authorities are not even normalised for a chapter (the build checks them all first)."""
+    frame = read_text_table(data_copy / "transactions.csv")
+    frame.loc[frame.index[frame["la_code"] == "312"][0], "amount_gbp"] = "not a number"
+    write_text_table(frame, data_copy / "transactions.csv")
+    assert any(p.column == "amount_gbp" for p in _problems(data_copy, pilots))
+    wigan = load_tables(data_copy, pilots, authorities=[359])
+    assert set(wigan.transactions["la_code"]) == {359}
+    assert len(wigan.transactions) == (frame["la_code"] == "359").sum()
