@@ -88,7 +88,7 @@ def _apply(frames, encodings, xlsx, missing, truncated, defect):
         encodings[name] = "undecodable"
     elif kind in ("dmy_dates", "serial_dates"):
         for col in _columns_of(name, "date"):
-            days = pd.to_datetime(frame[col], errors="coerce")
+            days = pd.to_datetime(frame[col], format="%Y-%m-%d", errors="coerce")
             if kind == "dmy_dates":
                 frame[col] = days.dt.strftime("%d/%m/%Y").fillna(frame[col])
             else:
