@@ -151,7 +151,7 @@ def validate_table(
     name
         Table name in the data dictionary, such as ``"transactions"``.
     raw
-        The table as text, as returned by :func:`read_raw_table`.
+        The table as text, as returned by :func:`analysis_src.readers.read_table`.
     file
         How to name the file in error messages.
     pilots
