@@ -29,16 +29,16 @@ $(STAMP): $(LOCK) pyproject.toml
 	@touch $(STAMP)
 
 book: $(STAMP) ## Build the HTML book in _build/html (DATA=folder: from real data, into _build/real; JOBS=n)
-	$(BIN)/python -m analysis_src.build $(BUILD_ARGS)
+	$(BIN)/python -m analysis_src.pipeline $(BUILD_ARGS)
 
 check: $(STAMP) ## Check a data folder against the contract without building (DATA=folder); lists every problem
-	$(BIN)/python -m analysis_src.check $(CHECK_ARGS)
+	$(BIN)/python -m analysis_src.inputs.check $(CHECK_ARGS)
 
 templates: $(STAMP) ## Write a blank Excel template for each input table into _build/templates (OUT=folder)
-	$(BIN)/python -m analysis_src.workbooks $(if $(OUT),--out "$(OUT)") $(if $(MANIFEST),--manifest "$(MANIFEST)")
+	$(BIN)/python -m analysis_src.inputs.workbooks $(if $(OUT),--out "$(OUT)") $(if $(MANIFEST),--manifest "$(MANIFEST)")
 
 bench: $(STAMP) ## Time clean, unchanged and one-authority rebuilds against the sequential run, up to 150 authorities
-	$(BIN)/python -m analysis_src.bench $(BENCH_ARGS)
+	$(BIN)/python -m analysis_src.tools.bench $(BENCH_ARGS)
 
 test: $(STAMP) ## Run the whole test suite, nbval over the executed notebooks included
 	$(BIN)/ruff format --check analysis_src tests
@@ -47,7 +47,7 @@ test: $(STAMP) ## Run the whole test suite, nbval over the executed notebooks in
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider book
 
 data: $(STAMP) ## Regenerate the synthetic data in synthetic_data/ (deterministic)
-	$(BIN)/python -m analysis_src.generate
+	$(BIN)/python -m analysis_src.tools.generate
 
 lint: $(STAMP) ## Check formatting and lint with ruff
 	$(BIN)/ruff format --check analysis_src tests

@@ -1,6 +1,6 @@
 """Analysis package for the devolved budgets evaluation report.
 
-Data flow: data folder -> :mod:`analysis_src.contracts` (validated tables) ->
+Data flow: data folder -> :mod:`analysis_src.inputs.contracts` (validated tables) ->
 analysis functions -> parameterised chapter notebooks -> the book.
 """
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis_src.manifest import load_manifest
+from analysis_src.inputs.manifest import load_manifest
 from analysis_src.paths import SYNTHETIC_DATA_DIR
 
 
@@ -34,7 +34,7 @@ def write_text_table(frame: pd.DataFrame, path: Path) -> None:
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
     """The whole book built once from the synthetic data into a temporary folder (targets of the build)."""
-    from analysis_src import build
+    from analysis_src.pipeline import build
 
     targets = build.targets_under(tmp_path_factory.mktemp("built"))
     build.build(targets)

@@ -1,0 +1,1 @@
+"""The statistical analysis: spend, feasibility, outcomes, the randomised comparison, acceptability and costs."""

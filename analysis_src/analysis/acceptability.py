@@ -1,0 +1,159 @@
+"""Acceptability to staff and families: share positive on a 5-point scale against the 70% criterion."""
+
+from __future__ import annotations
+
+import warnings
+
+import altair as alt
+import pandas as pd
+from scipy import stats
+
+from analysis_src.analysis.effects import wilson
+from analysis_src.disclosure import protect_table, suppression_mask
+
+CRITERION = 0.70  # the protocol: 70% of each group positive
+POSITIVE = (4, 5)
+STAFF_ROLES = {"social_worker": "Social workers", "team_manager": "Team managers", "senior_leader": "Senior leaders"}
+STAFF_ITEM = "acceptable_overall"
+FAMILY_ITEM = "helpful"
+FAMILY_ITEMS = {
+    "helpful": "The support helped",
+    "had_a_say": "We had a say",
+    "worker_relationship": "Relationship with worker",
+}
+LIKERT = {1: "Very negative", 2: "Negative", 3: "Neutral", 4: "Positive", 5: "Very positive"}
+
+
+def verdict(ci_low: float, ci_high: float) -> int:
+    """1 met (CI wholly at or above 70%), 0 not met (CI wholly below), -1 uncertain (CI spans 70%)."""
+    if ci_low >= CRITERION:
+        return 1
+    if ci_high < CRITERION:
+        return 0
+    return -1
+
+
+def _share(values: pd.Series, key: str) -> dict[str, float]:
+    result = wilson(int(values.isin(POSITIVE).sum()), len(values))
+    return {
+        f"{key}.respondents": len(values),
+        f"{key}.share_positive": result.estimate,
+        f"{key}.ci_low": result.ci_low,
+        f"{key}.ci_high": result.ci_high,
+        f"{key}.criterion_met": verdict(result.ci_low, result.ci_high),
+    }
+
+
+def acceptability_figures(staff: pd.DataFrame, families: pd.DataFrame) -> dict[str, float]:
+    """Share positive with Wilson CIs for each staff role and for families at T1 and T2, and the paired change.
+
+    The paired change T1 to T2 uses families who answered both waves: a Wilcoxon
+    signed-rank test (zero differences dropped, as in Wilcoxon's original method).
+    """
+    figures = {}
+    for role in STAFF_ROLES:
+        answers = staff.loc[staff["role"] == role, STAFF_ITEM]
+        if len(answers):
+            figures |= _share(answers, f"acceptability.{role}")
+    for wave in ("T1", "T2"):
+        answers = families.loc[families["wave"] == wave, FAMILY_ITEM]
+        if len(answers):
+            figures |= _share(answers, f"acceptability.family_{wave.lower()}")
+    paired = families.pivot(index="family_id", columns="wave", values=FAMILY_ITEM).dropna()
+    if {"T1", "T2"} <= set(paired.columns) and len(paired) and (paired["T2"] != paired["T1"]).any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            test = stats.wilcoxon(paired["T2"], paired["T1"], zero_method="wilcox")
+        figures |= {
+            "acceptability.family_change.pairs": len(paired),
+            "acceptability.family_change.mean_change": float((paired["T2"] - paired["T1"]).mean()),
+            "acceptability.family_change.wilcoxon_p": float(test.pvalue),
+        }
+    return figures
+
+
+_VERDICT = {1: "met", 0: "not met", -1: "uncertain"}
+
+
+def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
+    """Share positive (4-5) with 95% CI for each group, and the reading against 70%.
+
+    A group of 1 to 5 respondents is suppressed (``c``), with everything computed from it.
+    """
+    groups = {f"acceptability.{r}": label for r, label in STAFF_ROLES.items()}
+    groups |= {"acceptability.family_t1": "Families at T1", "acceptability.family_t2": "Families at T2"}
+    rows = []
+    for key, label in groups.items():
+        if f"{key}.share_positive" not in figures:
+            continue
+        rows.append(
+            {
+                "Group": label,
+                "Respondents": figures[f"{key}.respondents"],
+                "Share positive (95% CI)": (
+                    f"{figures[f'{key}.share_positive']:.0%} "
+                    f"({figures[f'{key}.ci_low']:.0%} to {figures[f'{key}.ci_high']:.0%})"
+                ),
+                "70% criterion": _VERDICT[figures[f"{key}.criterion_met"]],
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("Group").rename_axis(None)
+    return protect_table(
+        frame,
+        counts=["Respondents"],
+        derived={"Share positive (95% CI)": "Respondents", "70% criterion": "Respondents"},
+        formats={"Respondents": "{:,.0f}"},
+    )
+
+
+def diverging_data(families: pd.DataFrame) -> pd.DataFrame:
+    """Share of each response to each family item and wave, placed for a diverging stacked bar chart.
+
+    Negative responses and half the neutral ones sit left of zero, the rest right of it.
+    """
+    rows = []
+    for (wave, item), group in families.melt(id_vars=["wave"], value_vars=list(FAMILY_ITEMS), var_name="item").groupby(
+        ["wave", "item"]
+    ):
+        counts = group["value"].value_counts().reindex(LIKERT, fill_value=0)
+        shares = counts / counts.sum()
+        # Responses given by 1 to 5 families are suppressed (secondary too: they add up to
+        # the respondents); their segments stay as gaps so the others keep their places.
+        hidden = suppression_mask(counts, additive=True)
+        start = -(shares[1] + shares[2] + shares[3] / 2)
+        for level, share in shares.items():
+            if not hidden[level]:
+                rows.append(
+                    {
+                        "question": f"{FAMILY_ITEMS[item]} ({wave})",
+                        "response": LIKERT[level],
+                        "order": level,
+                        "start": round(start, 6),
+                        "end": round(start + share, 6),
+                        "share": round(share, 6),
+                    }
+                )
+            start += share
+    return pd.DataFrame(rows)
+
+
+def diverging_chart(data: pd.DataFrame, pilot_name: str) -> alt.Chart:
+    """Diverging stacked bars of the family questionnaire items at T1 and T2."""
+    colours = ["#D55E00", "#E69F00", "#BBBBBB", "#56B4E9", "#0072B2"]
+    return (
+        alt.Chart(data, title=f"{pilot_name}: families' answers at T1 and T2 (gaps: c)", width=480)
+        .mark_bar()
+        .encode(
+            y=alt.Y("question:N", title=None),
+            x=alt.X("start:Q", title="Share of families (negative left, positive right)", axis=alt.Axis(format=".0%")),
+            x2="end:Q",
+            color=alt.Color(
+                "response:N",
+                title="Response",
+                sort=list(LIKERT.values()),
+                scale=alt.Scale(domain=list(LIKERT.values()), range=colours),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=["question:N", "response:N", alt.Tooltip("share:Q", format=".0%")],
+        )
+    )

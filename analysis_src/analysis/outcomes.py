@@ -1,0 +1,192 @@
+"""Indicative evidence of impact from the monthly returns: pre-period against pilot, and ITS.
+
+This design compares the pilot year with the year before in the same authority.
+It cannot separate the pilot from anything else that changed at the same time
+(other services, thresholds, the courts, recording practice), and the pilot
+families are a small part of the authority's caseload. Results are indicative only.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import altair as alt
+import pandas as pd
+
+from analysis_src.analysis.its import segmented_regression
+from analysis_src.disclosure import is_small, protect_table
+from analysis_src.inputs.manifest import Pilot
+
+INDICATORS = {
+    "s47_enquiries": "Section 47 enquiries",
+    "cp_plans_started": "Child protection plans started",
+    "plo_starts": "PLO (pre-proceedings) starts",
+    "care_proceedings_started": "Care proceedings started",
+    "care_entries": "Entries to care",
+    "days_in_care": "Days in care",
+    "placement_moves": "Placement moves",
+    "reunifications": "Reunifications",
+    "care_orders_rescinded": "Care orders rescinded",
+}
+# Days in care counts child-days, so its exposure is child-days too: a 28-day February
+# would otherwise look like a fall in care, and confound the seasonal terms with the step.
+CHILD_DAY_INDICATORS = {"days_in_care"}
+# Harmonic terms need at least two full years to separate season from the step.
+MIN_MONTHS_FOR_SEASONALITY = 24
+# Durbin-Watson outside this band suggests autocorrelated residuals.
+DURBIN_WATSON_BAND = (1.5, 2.5)
+
+
+def prepare(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
+    """The authority's returns in month order, with time index, period flag, calendar month and child-days."""
+    frame = returns.sort_values("month").reset_index(drop=True)
+    return frame.assign(
+        time=range(1, len(frame) + 1),
+        after=(frame["month"] >= pd.Timestamp(pilot.start_date)).astype(int),
+        calendar_month=frame["month"].dt.month,
+        child_days=frame["child_population"] * frame["month"].dt.days_in_month,
+    )
+
+
+def exposure(frame: pd.DataFrame, indicator: str) -> pd.Series:
+    """The offset of an indicator: child-days for days in care, otherwise the child population."""
+    return frame["child_days"] if indicator in CHILD_DAY_INDICATORS else frame["child_population"]
+
+
+def period_comparison(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
+    """Totals and annualised rates per 10,000 children, pre-period against pilot period."""
+    frame = prepare(pilot, returns)
+    rows = []
+    for indicator, label in INDICATORS.items():
+        row = {"Indicator": label}
+        for flag, name in ((0, "Pre-period"), (1, "Pilot")):
+            part = frame[frame["after"] == flag]
+            total = part[indicator].sum()
+            child_years = (part["child_population"] / 12).sum()
+            # Days in care are child-days, not a count of children: never small, never suppressed.
+            row[f"{name} total"] = total
+            row[f"{name} rate per 10,000"] = total / child_years * 10_000
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("Indicator").rename_axis(None)
+    formats = {column: ("{:,.0f}" if column.endswith("total") else "{:,.1f}") for column in table.columns}
+    return protect_table(
+        table,
+        counts=["Pre-period total", "Pilot total"],
+        derived={"Pre-period rate per 10,000": "Pre-period total", "Pilot rate per 10,000": "Pilot total"},
+        formats=formats,
+    )
+
+
+def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_change: bool = False):
+    """Segmented quasi-Poisson regression of one indicator, or ``None`` where it is not estimable.
+
+    Not estimable: no events in the pre-period or in the pilot period (the step would be infinite).
+    Seasonality (two harmonic pairs) is included when the series has at least 24 months.
+    """
+    frame = prepare(pilot, returns)
+    by_period = frame.groupby("after")[indicator].sum()
+    if len(by_period) < 2 or (by_period == 0).any():
+        return None
+    seasonal = len(frame) >= MIN_MONTHS_FOR_SEASONALITY
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return segmented_regression(
+            frame[indicator],
+            exposure(frame, indicator),
+            frame["time"],
+            frame["after"],
+            month=frame["calendar_month"] if seasonal else None,
+            slope_change=slope_change,
+        )
+
+
+def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
+    """Ledger figures: the step rate ratio and 95% CI per indicator, its slope-change sensitivity and DW."""
+    figures = {}
+    for indicator in INDICATORS:
+        step = fit_indicator(pilot, returns, indicator)
+        if step is None:
+            continue
+        key = f"outcomes.its.{indicator}"
+        figures |= {f"{key}.rate_ratio": step.rate_ratio, f"{key}.ci_low": step.ci_low, f"{key}.ci_high": step.ci_high}
+        figures[f"{key}.durbin_watson"] = step.durbin_watson
+        slope = fit_indicator(pilot, returns, indicator, slope_change=True)
+        figures[f"{key}.with_slope_change.rate_ratio"] = slope.rate_ratio
+    return figures
+
+
+def its_table(figures: dict[str, float]) -> pd.DataFrame:
+    """Rate ratios with 95% CIs, the slope-change sensitivity, and the autocorrelation check."""
+    rows = []
+    low, high = DURBIN_WATSON_BAND
+    for indicator, label in INDICATORS.items():
+        key = f"outcomes.its.{indicator}"
+        if f"{key}.rate_ratio" not in figures:
+            rows.append({"Indicator": label, "Rate ratio (95% CI)": "x (not estimable: no events in a period)"})
+            continue
+        dw = figures[f"{key}.durbin_watson"]
+        rows.append(
+            {
+                "Indicator": label,
+                "Rate ratio (95% CI)": (
+                    f"{figures[f'{key}.rate_ratio']:.2f} "
+                    f"({figures[f'{key}.ci_low']:.2f} to {figures[f'{key}.ci_high']:.2f})"
+                ),
+                "With slope change": f"{figures[f'{key}.with_slope_change.rate_ratio']:.2f}",
+                "Durbin-Watson": f"{dw:.2f}" + ("" if low <= dw <= high else " (check autocorrelation)"),
+            }
+        )
+    return pd.DataFrame(rows).set_index("Indicator").rename_axis(None).fillna("")
+
+
+def rates_for_chart(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
+    """Monthly observed, fitted and counterfactual rates per 10,000 children for every estimable indicator."""
+    frame = prepare(pilot, returns)
+    parts = []
+    for indicator, label in INDICATORS.items():
+        result = fit_indicator(pilot, returns, indicator)
+        if result is None:
+            continue
+        # Rates per 10,000 children a month; for days in care, children in care per 10,000 on an average day.
+        scale = 10_000
+        observed = frame[indicator] / exposure(frame, indicator) * scale
+        if indicator not in CHILD_DAY_INDICATORS:  # a month's rate from 1 to 5 children is suppressed
+            observed = observed.where(~frame[indicator].map(is_small))
+        series = {
+            "Observed": observed,
+            "Fitted": result.fitted * scale,
+            "Counterfactual (no pilot)": (result.counterfactual * scale).where(frame["after"] == 1),
+        }
+        for name, values in series.items():
+            parts.append(
+                pd.DataFrame(
+                    {"month": frame["month"].dt.strftime("%Y-%m"), "indicator": label, "series": name, "rate": values}
+                )
+            )
+    return pd.concat(parts, ignore_index=True).dropna(subset=["rate"]).round({"rate": 4})
+
+
+def its_chart(data: pd.DataFrame, pilot: Pilot) -> alt.FacetChart:
+    """Small multiples of observed monthly rates, the fitted model and the counterfactual."""
+    start = pd.Timestamp(pilot.start_date).strftime("%Y-%m")
+    base = alt.Chart(data, width=230, height=140)
+    observed = base.transform_filter(alt.datum.series == "Observed").mark_point(filled=True, size=20, color="#000000")
+    lines = base.transform_filter(alt.datum.series != "Observed").mark_line()
+    encode = {
+        "x": alt.X("month:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
+        "y": alt.Y("rate:Q", title="Rate per 10,000 children", scale=alt.Scale(zero=False)),
+        "tooltip": [alt.Tooltip("month:O"), alt.Tooltip("series:N"), alt.Tooltip("rate:Q", format=".2f")],
+    }
+    rule = base.mark_rule(strokeDash=[2, 2], color="#777777", aria=False).encode(x=alt.datum(start))
+    layered = alt.layer(
+        observed.encode(**encode),
+        lines.encode(
+            **encode, color=alt.Color("series:N", title=None), strokeDash=alt.StrokeDash("series:N", title=None)
+        ),
+        rule,
+    )
+    return (
+        layered.facet(facet=alt.Facet("indicator:N", title=None), columns=3)
+        .resolve_scale(y="independent")
+        .properties(title=f"{pilot.name}: monthly rates, model fit and counterfactual (dashed rule: pilot start)")
+    )

@@ -1,0 +1,220 @@
+"""How much was spent: the spend summary of a pilot's transaction log."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from analysis_src.disclosure import protect_chart_data, show_count
+from analysis_src.inputs.manifest import Pilot
+
+
+def spend_summary(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, float]:
+    """Headline figures of a pilot's spending, keyed as in the results ledger.
+
+    Parameters
+    ----------
+    pilot
+        The pilot's manifest entry (planned and reported families, budget per family).
+    transactions
+        The pilot's validated transactions (``amount_gbp``, ``family_id``).
+
+    Returns
+    -------
+    dict
+        ``families.*`` and ``spend.*`` figures: see ``ledger_keys.yml``.
+
+    Raises
+    ------
+    ValueError
+        If the pilot has no transactions: a spend summary of nothing would print zeros
+        that look like findings.
+    """
+    if transactions.empty:
+        raise ValueError(f"{pilot.name}: no transactions in the spend log")
+    amounts = transactions["amount_gbp"]
+    total = float(amounts.sum())
+    return {
+        "families.planned": pilot.planned_families,
+        "families.actual": pilot.actual_families,
+        "families.with_spend": int(transactions["family_id"].nunique()),
+        "spend.transactions": int(len(transactions)),
+        "spend.total_gbp": round(total, 2),
+        "spend.expected_total_gbp": pilot.expected_spend_gbp,
+        "spend.share_of_expected": total / pilot.expected_spend_gbp,
+        "spend.min_transaction_gbp": float(amounts.min()),
+        "spend.median_transaction_gbp": float(amounts.median()),
+        "spend.max_transaction_gbp": float(amounts.max()),
+    }
+
+
+def spend_by_month(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
+    """Spending and transactions per calendar month of the pilot, months with none included.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``month`` (YYYY-MM), ``spend_gbp``, ``transactions``, ``cumulative_gbp``.
+    """
+    months = pd.period_range(pilot.start_date, pilot.end_date, freq="M")
+    by_month = (
+        transactions.assign(month=transactions["transaction_date"].dt.to_period("M"))
+        .groupby("month")["amount_gbp"]
+        .agg(spend_gbp="sum", transactions="count")
+        .reindex(months, fill_value=0)
+    )
+    by_month["spend_gbp"] = by_month["spend_gbp"].round(2)
+    by_month["cumulative_gbp"] = by_month["spend_gbp"].cumsum().round(2)
+    by_month.index = by_month.index.astype(str)
+    return by_month.rename_axis("month").reset_index()
+
+
+def monthly_spend_chart(by_month: pd.DataFrame, pilot_name: str) -> alt.Chart:
+    """Bar chart of spending per month of the pilot (aggregated data only)."""
+    return (
+        alt.Chart(by_month, title=f"{pilot_name}: devolved-budget spending by month", width=560)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("spend_gbp:Q", title="Spending (£)", axis=alt.Axis(format=",.0f")),
+            tooltip=[
+                alt.Tooltip("month:O", title="Month"),
+                alt.Tooltip("spend_gbp:Q", title="Spending (£)", format=",.0f"),
+                alt.Tooltip("transactions:Q", title="Transactions"),
+            ],
+        )
+    )
+
+
+SMALL_TRANSACTION_GBP = 20
+PER_FAMILY_BINS = [0, 100, 250, 500, 1_000, 2_000, 4_000, 10_000, float("inf")]
+TRANSACTION_BINS = [0, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, float("inf")]
+
+
+def _bin_labels(edges: list[float]) -> list[str]:
+    labels = []
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
+        labels.append(f"£{low:,.0f}+" if high == float("inf") else f"£{low:,.0f}-£{high:,.0f}")
+    return labels
+
+
+def per_family_spend(transactions: pd.DataFrame) -> pd.Series:
+    """Total spending per family with any spending."""
+    return transactions.groupby("family_id")["amount_gbp"].sum()
+
+
+def distribution_figures(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, float]:
+    """Ledger figures on spend per family and transaction sizes.
+
+    Returns
+    -------
+    dict
+        Per-family median and quartiles, the share of families above the per-family
+        budget, and the share of transactions under £20.
+    """
+    per_family = per_family_spend(transactions)
+    return {
+        "spend.per_family_median_gbp": float(per_family.median()),
+        "spend.per_family_q1_gbp": float(per_family.quantile(0.25)),
+        "spend.per_family_q3_gbp": float(per_family.quantile(0.75)),
+        "spend.per_family_share_over_budget": float((per_family > pilot.budget_per_family_gbp).mean()),
+        "spend.share_transactions_under_20": float((transactions["amount_gbp"] < SMALL_TRANSACTION_GBP).mean()),
+    }
+
+
+def binned(values: pd.Series, edges: list[float], unit: str) -> pd.DataFrame:
+    """Counts of ``values`` in bins ``[low, high)``: aggregated data for a histogram."""
+    labels = _bin_labels(edges)
+    counts = pd.cut(values, edges, right=False, labels=labels).value_counts().reindex(labels, fill_value=0)
+    return pd.DataFrame({"band": labels, unit: counts.to_numpy()})
+
+
+def histogram_chart(data: pd.DataFrame, unit: str, title: str, x_title: str, highlight: str | None = None) -> alt.Chart:
+    """Bars of counts per band, bands in order; bands up to ``highlight`` drawn in a second colour."""
+    order = list(data["band"])
+    colour = alt.value("#0072B2")
+    if highlight is not None:
+        cut = order.index(highlight)
+        data = data.assign(group=["below" if i <= cut else "above" for i in range(len(order))])
+        colour = alt.Color(
+            "group:N", scale=alt.Scale(domain=["below", "above"], range=["#E69F00", "#0072B2"]), legend=None
+        )
+    return (
+        alt.Chart(data, title=title, width=560)
+        .mark_bar()
+        .encode(
+            x=alt.X("band:O", sort=order, title=x_title, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{unit}:Q", title=unit.capitalize()),
+            color=colour,
+            tooltip=[alt.Tooltip("band:O", title="Band"), alt.Tooltip(f"{unit}:Q", title=unit.capitalize())],
+        )
+    )
+
+
+def per_family_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
+    """Distribution of spend per family in bands, against the per-family budget (log-spaced bands)."""
+    data = protect_chart_data(
+        binned(per_family_spend(transactions), PER_FAMILY_BINS, "families"), ["families"], additive=True
+    )
+    title = f"{pilot.name}: spending per family (budget £{pilot.budget_per_family_gbp:,.0f} a family)"
+    return histogram_chart(data, "families", title, "Spending per family")
+
+
+def transaction_size_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
+    """Distribution of transaction sizes in log-spaced bands; those under £20 highlighted."""
+    data = binned(transactions["amount_gbp"], TRANSACTION_BINS, "transactions")
+    title = f"{pilot.name}: transaction sizes (bands widen on a log scale; under £20 highlighted)"
+    return histogram_chart(data, "transactions", title, "Transaction size", highlight="£10-£20")
+
+
+def cumulative_against_forecast(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative spending by month beside a straight-line forecast of the expected budget."""
+    by_month = spend_by_month(pilot, transactions)
+    step = pilot.expected_spend_gbp / len(by_month)
+    forecast = [round(step * (i + 1), 2) for i in range(len(by_month))]
+    actual = by_month[["month", "cumulative_gbp"]].rename(columns={"cumulative_gbp": "gbp"}).assign(series="Spent")
+    expected = pd.DataFrame({"month": by_month["month"], "gbp": forecast, "series": "Expected (straight line)"})
+    return pd.concat([actual, expected], ignore_index=True)
+
+
+def cumulative_chart(data: pd.DataFrame, pilot_name: str) -> alt.Chart:
+    """Lines of cumulative spending against the straight-line forecast."""
+    return (
+        alt.Chart(data, title=f"{pilot_name}: cumulative spending against the expected budget", width=560)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("gbp:Q", title="Cumulative spending (£)", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("series:N", title=None),
+            strokeDash=alt.StrokeDash("series:N", title=None),
+            tooltip=[alt.Tooltip("month:O"), alt.Tooltip("series:N"), alt.Tooltip("gbp:Q", format=",.0f")],
+        )
+    )
+
+
+_SUMMARY_ROWS = [
+    ("Families planned", "families.planned", show_count),
+    ("Families reported as receiving a budget", "families.actual", show_count),
+    ("Families with any spending (data)", "families.with_spend", show_count),
+    ("Transactions", "spend.transactions", "{:,.0f}"),
+    ("Total spent", "spend.total_gbp", "£{:,.0f}"),
+    ("Expected spend", "spend.expected_total_gbp", "£{:,.0f}"),
+    ("Share of expected spend", "spend.share_of_expected", "{:.0%}"),
+    ("Cheapest transaction", "spend.min_transaction_gbp", "£{:,.2f}"),
+    ("Median transaction", "spend.median_transaction_gbp", "£{:,.2f}"),
+    ("Dearest transaction", "spend.max_transaction_gbp", "£{:,.2f}"),
+    ("Share of transactions under £20", "spend.share_transactions_under_20", "{:.0%}"),
+    ("Median spend per family", "spend.per_family_median_gbp", "£{:,.0f}"),
+    ("Spend per family, lower quartile", "spend.per_family_q1_gbp", "£{:,.0f}"),
+    ("Spend per family, upper quartile", "spend.per_family_q3_gbp", "£{:,.0f}"),
+    ("Share of families above the per-family budget", "spend.per_family_share_over_budget", "{:.0%}"),
+]
+
+
+def summary_table(figures: dict[str, float]) -> pd.DataFrame:
+    """The spend summary as a table: label, formatted value and the ledger key it comes from."""
+    rows = [
+        (label, fmt(figures[key]) if callable(fmt) else fmt.format(figures[key]), key)
+        for label, key, fmt in _SUMMARY_ROWS
+    ]
+    return pd.DataFrame(rows, columns=["Figure", "Value", "Ledger key"]).set_index("Figure").rename_axis(None)

@@ -1,0 +1,423 @@
+"""Darlington's randomised comparison: flow, randomisation, balance, outcomes by arm, promise.
+
+The comparison is exploratory (the protocol's Exploratory analysis 1): a pilot of a
+few dozen families cannot estimate effects precisely. Outcomes are analysed by the
+arm *allocated* (intention to treat), among families followed up.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import statsmodels.formula.api as smf
+
+from analysis_src.analysis.effects import (
+    hedges_g_from_values,
+    risk_difference,
+    risk_ratio,
+    standardised_mean_difference,
+)
+from analysis_src.disclosure import SUPPRESSED, is_small, protect_chart_data, protect_table, show_count, split_masks
+
+BINARY_OUTCOMES = {
+    "s47_enquiry": "Section 47 enquiry",
+    "cp_plan": "Child protection plan",
+    "plo_start": "PLO (pre-proceedings) start",
+    "care_entry": "Entry to care",
+}
+COUNT_OUTCOMES = {"days_in_care": "Days in care"}
+SMD_FLAG = 0.1
+# The protocol: a small effect of 0.1-0.2 counts as evidence of promise.
+PROMISE_BAND = (0.1, 0.2)
+# Pre-specified here: randomisation "proceeded as planned" when at least 90% of eligible
+# families were randomised and no more than 10% of allocations were overridden.
+MIN_SHARE_RANDOMISED = 0.90
+MAX_SHARE_DEVIATIONS = 0.10
+
+
+@dataclass(frozen=True)
+class TrialData:
+    """The randomised comparison's tables.
+
+    Attributes
+    ----------
+    families
+        Every family assessed (the pilot's families table).
+    randomised
+        One row per allocation: arm allocated and received, baseline, spending flag, outcomes.
+    analysed
+        The randomised families followed up, with ``treated`` = 1 for the intervention arm.
+    """
+
+    families: pd.DataFrame
+    randomised: pd.DataFrame
+    analysed: pd.DataFrame
+
+
+def trial_data(
+    families: pd.DataFrame, log: pd.DataFrame, outcomes: pd.DataFrame, transactions: pd.DataFrame
+) -> TrialData:
+    """Join the allocation log, baseline characteristics, spending and outcomes of the randomised families."""
+    spenders = set(transactions["family_id"])
+    merged = (
+        log.drop(columns=["la_code"])
+        .merge(families.drop(columns=["allocated_arm", "la_code"]), on="family_id", how="left")
+        .merge(outcomes.drop(columns=["la_code"]), on="family_id", how="left")
+        .assign(received_budget=lambda f: f["family_id"].isin(spenders))
+    )
+    analysed = merged[merged["followed_up"] == "Y"].reset_index(drop=True)
+    analysed = analysed.assign(treated=(analysed["allocated_arm"] == "intervention").astype(int))
+    return TrialData(families=families, randomised=merged, analysed=analysed)
+
+
+def flow_counts(data: TrialData) -> dict[str, float]:
+    """The CONSORT flow: assessed, eligible, randomised, allocated, received, deviations, analysed."""
+    randomised = data.randomised
+    figures = {
+        "trial.assessed": len(data.families),
+        "trial.eligible": int((data.families["eligible"] == "Y").sum()),
+        "trial.randomised": len(randomised),
+    }
+    for arm in ("intervention", "control"):
+        allocated = randomised[randomised["allocated_arm"] == arm]
+        figures[f"trial.{arm}.allocated"] = len(allocated)
+        figures[f"trial.{arm}.received_budget"] = int(allocated["received_budget"].sum())
+        figures[f"trial.{arm}.crossed_over"] = int((allocated["arm_received"] != arm).sum())
+        figures[f"trial.{arm}.analysed"] = int((allocated["followed_up"] == "Y").sum())
+    figures["trial.deviations"] = int((randomised["allocated_arm"] != randomised["arm_received"]).sum())
+    figures["trial.share_eligible_randomised"] = figures["trial.randomised"] / max(figures["trial.eligible"], 1)
+    figures["trial.proceeded_as_planned"] = int(
+        figures["trial.share_eligible_randomised"] >= MIN_SHARE_RANDOMISED
+        and figures["trial.deviations"] <= MAX_SHARE_DEVIATIONS * figures["trial.randomised"]
+    )
+    return figures
+
+
+def ratio_over_time(data: TrialData) -> pd.DataFrame:
+    """Allocations by ratio in force and arm (aggregated; counts of 1 to 5 families left as gaps)."""
+    frame = data.randomised.groupby(["ratio_in_force", "allocated_arm"]).size().rename("allocations").reset_index()
+    first = data.randomised.groupby("ratio_in_force")["allocation_date"].min().dt.strftime("%b %Y")
+    frame["period"] = frame["ratio_in_force"] + " from " + frame["ratio_in_force"].map(first)
+    return protect_chart_data(frame, ["allocations"])
+
+
+def ratio_chart(by_period: pd.DataFrame) -> alt.Chart:
+    """Bars of allocations to each arm under each ratio in force, in time order."""
+    return (
+        alt.Chart(by_period, title="Allocations by arm under each ratio in force", width=360)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:N", title="Ratio in force (intervention:control)", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("allocated_arm:N"),
+            y=alt.Y("allocations:Q", title="Families allocated"),
+            color=alt.Color("allocated_arm:N", title="Arm"),
+            tooltip=["period:N", "allocated_arm:N", "allocations:Q"],
+        )
+    )
+
+
+BASELINE = {
+    "oldest_child_age": ("Age of oldest child (years)", False),
+    "n_children": ("Children in the family", False),
+    "previous_referrals": ("Referrals in previous 24 months", False),
+    "previous_cp_plan": ("Previous child protection plan", True),
+}
+
+
+def balance_table(data: TrialData) -> pd.DataFrame:
+    """Baseline characteristics by allocated arm with standardised mean differences; |SMD| > 0.1 flagged."""
+    rows = []
+    frame = data.analysed.assign(previous_cp_plan=(data.analysed["previous_cp_plan"] == "Y").astype(float))
+    for column, (label, binary) in BASELINE.items():
+        arms = {
+            arm: frame.loc[frame["allocated_arm"] == arm, column].astype(float) for arm in ("intervention", "control")
+        }
+        smd = standardised_mean_difference(arms["intervention"], arms["control"], binary=binary)
+        row = {"Characteristic": label}
+        for arm, values in arms.items():
+            if binary:  # a percentage of 1 to 5 families (or all but 1 to 5) is suppressed
+                small = is_small(values.sum()) or is_small(len(values) - values.sum())
+                row[arm.capitalize()] = SUPPRESSED if small else f"{values.mean():.0%}"
+            else:
+                row[arm.capitalize()] = f"{values.mean():.1f} ({values.std():.1f})"
+        row["SMD"] = f"{smd:+.2f}"
+        row["Flag"] = "imbalance (|SMD| > 0.1)" if abs(smd) > SMD_FLAG else ""
+        row["_smd"] = smd
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Characteristic").rename_axis(None)
+
+
+def promise(g_low: float, g: float, g_high: float) -> str:
+    """Read an effect size against the protocol's band of promise (a reduction is a negative g)."""
+    low, high = PROMISE_BAND
+    if g_low < -high and g_high > high:
+        return "CI too wide to tell"
+    if g_high < -low:
+        return "promise: CI shows a reduction of at least 0.1"
+    if g <= -low:
+        return "estimate in the band of promise, CI includes no effect"
+    return "no sign of promise"
+
+
+def outcome_figures(data: TrialData) -> dict[str, float]:
+    """Risk difference and ratio (binary outcomes) and Hedges' g (all outcomes) by allocated arm."""
+    figures = {}
+    frame = data.analysed
+    treated, control = frame[frame["treated"] == 1], frame[frame["treated"] == 0]
+    for outcome in BINARY_OUTCOMES:
+        e1, n1, e0, n0 = int(treated[outcome].sum()), len(treated), int(control[outcome].sum()), len(control)
+        rd, rr = risk_difference(e1, n1, e0, n0), risk_ratio(e1, n1, e0, n0)
+        figures |= {
+            f"trial.{outcome}.risk_intervention": e1 / n1,
+            f"trial.{outcome}.risk_control": e0 / n0,
+            f"trial.{outcome}.risk_difference": rd.estimate,
+            f"trial.{outcome}.risk_difference_ci_low": rd.ci_low,
+            f"trial.{outcome}.risk_difference_ci_high": rd.ci_high,
+            f"trial.{outcome}.risk_ratio": rr.estimate,
+            f"trial.{outcome}.risk_ratio_ci_low": rr.ci_low,
+            f"trial.{outcome}.risk_ratio_ci_high": rr.ci_high,
+        }
+    for outcome in {**BINARY_OUTCOMES, **COUNT_OUTCOMES}:
+        g = hedges_g_from_values(treated[outcome].astype(float), control[outcome].astype(float))
+        figures |= {
+            f"trial.{outcome}.hedges_g": g.estimate,
+            f"trial.{outcome}.hedges_g_ci_low": g.ci_low,
+            f"trial.{outcome}.hedges_g_ci_high": g.ci_high,
+        }
+    return figures
+
+
+def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
+    """Outcomes by arm: risks, risk difference and ratio, Hedges' g, and the reading against promise.
+
+    An outcome that 1 to 5 families in an arm had (or did not have) is suppressed in full:
+    its risks and every effect computed from them would reveal the count.
+    """
+    rows = []
+    for outcome, label in {**BINARY_OUTCOMES, **COUNT_OUTCOMES}.items():
+        key = f"trial.{outcome}"
+        row = {"Outcome": label}
+        if _small_cells(data, outcome):
+            rows.append(row | dict.fromkeys(_OUTCOME_COLUMNS, SUPPRESSED))
+            continue
+        if outcome in BINARY_OUTCOMES:
+            row["Intervention"] = f"{figures[f'{key}.risk_intervention']:.0%}"
+            row["Control"] = f"{figures[f'{key}.risk_control']:.0%}"
+            row["Risk difference (95% CI)"] = (
+                f"{figures[f'{key}.risk_difference']:+.2f} ({figures[f'{key}.risk_difference_ci_low']:+.2f} to "
+                f"{figures[f'{key}.risk_difference_ci_high']:+.2f})"
+            )
+            row["Risk ratio (95% CI)"] = (
+                f"{figures[f'{key}.risk_ratio']:.2f} ({figures[f'{key}.risk_ratio_ci_low']:.2f} to "
+                f"{figures[f'{key}.risk_ratio_ci_high']:.2f})"
+            )
+        g, low, high = (figures[f"{key}.hedges_g{s}"] for s in ("", "_ci_low", "_ci_high"))
+        row["Hedges' g (95% CI)"] = f"{g:+.2f} ({low:+.2f} to {high:+.2f})"
+        row["Against the band of promise"] = promise(low, g, high)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Outcome", *_OUTCOME_COLUMNS]).set_index("Outcome").rename_axis(None).fillna("z")
+
+
+_OUTCOME_COLUMNS = [
+    "Intervention",
+    "Control",
+    "Risk difference (95% CI)",
+    "Risk ratio (95% CI)",
+    "Hedges' g (95% CI)",
+    "Against the band of promise",
+]
+
+
+def _small_cells(data: TrialData, outcome: str) -> bool:
+    """Whether, in either arm, 1 to 5 analysed families had (or lacked) the outcome."""
+    for _, arm in data.analysed.groupby("treated"):
+        events = int((arm[outcome] > 0).sum())
+        if is_small(events) or is_small(len(arm) - events):
+            return True
+    return False
+
+
+def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float]:
+    """Random-intercept model for social worker: the arm effect and the intra-class correlation.
+
+    A linear mixed model (statsmodels MixedLM, REML) of the outcome on allocated arm with a
+    random intercept for the family's social worker. For a binary outcome this is a linear
+    probability model; the ICC is on that scale. Families are nested in workers, so the ICC
+    feeds the design effect of a future cluster trial.
+    """
+    frame = data.analysed[[outcome, "treated", "worker_id"]].astype({outcome: float})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = smf.mixedlm(f"{outcome} ~ treated", frame, groups=frame["worker_id"]).fit(reml=True)
+    between = float(fit.cov_re.iloc[0, 0])
+    within = float(fit.scale)
+    low, high = fit.conf_int().loc["treated"]
+    return {
+        "trial.multilevel.estimate": float(fit.params["treated"]),
+        "trial.multilevel.ci_low": float(low),
+        "trial.multilevel.ci_high": float(high),
+        "trial.icc_social_worker": between / (between + within) if between + within > 0 else 0.0,
+        "trial.social_workers": int(frame["worker_id"].nunique()),
+    }
+
+
+def balance_figures(table: pd.DataFrame) -> dict[str, float]:
+    """The largest absolute standardised mean difference, and how many characteristics are flagged."""
+    smd = table["_smd"].abs()
+    return {"balance.max_abs_smd": float(smd.max()), "balance.flagged": int((smd > SMD_FLAG).sum())}
+
+
+def randomisation_table(data: TrialData) -> pd.DataFrame:
+    """Allocations by the ratio in force and arm, with deviations from allocation (suppressed from 1 to 5)."""
+    frame = data.randomised
+    table = pd.crosstab(frame["ratio_in_force"], frame["allocated_arm"]).reindex(
+        columns=["intervention", "control"], fill_value=0
+    )
+    deviations = frame.assign(deviated=frame["allocated_arm"] != frame["arm_received"])
+    table["Deviations"] = deviations.groupby("ratio_in_force")["deviated"].sum().astype(int)
+    first = frame.groupby("ratio_in_force")["allocation_date"].min().dt.strftime("%B %Y")
+    table.insert(0, "In force from", first)
+    table = table.rename(columns={"intervention": "Intervention", "control": "Control"})
+    return (
+        protect_table(table, counts=["Intervention", "Control", "Deviations"])
+        .rename_axis(None)
+        .rename_axis(None, axis=1)
+    )
+
+
+def trial_figures(data: TrialData) -> dict[str, float]:
+    """Every ledger figure of the randomised comparison."""
+    return flow_counts(data) | balance_figures(balance_table(data)) | outcome_figures(data) | multilevel(data)
+
+
+def show_balance(table: pd.DataFrame) -> pd.DataFrame:
+    """The balance table without its helper column."""
+    return table.drop(columns="_smd")
+
+
+def _consort_counts(n: dict[str, int]) -> dict[str, str]:
+    """The flow diagram's counts after disclosure control: each split of a shown box protected."""
+    counts = {
+        "assessed": n["trial.assessed"],
+        "eligible": n["trial.eligible"],
+        "not_eligible": n["trial.assessed"] - n["trial.eligible"],
+        "randomised": n["trial.randomised"],
+        "not_randomised": n["trial.eligible"] - n["trial.randomised"],
+    }
+    splits = [("eligible", "not_eligible"), ("randomised", "not_randomised")]
+    for arm in ("intervention", "control"):
+        allocated, received, analysed = (n[f"trial.{arm}.{k}"] for k in ("allocated", "received_budget", "analysed"))
+        counts |= {
+            f"{arm}.allocated": allocated,
+            f"{arm}.received": received,
+            f"{arm}.not_received": allocated - received,
+            f"{arm}.analysed": analysed,
+            f"{arm}.lost": allocated - analysed,
+        }
+        splits += [(f"{arm}.received", f"{arm}.not_received"), (f"{arm}.analysed", f"{arm}.lost")]
+    shown = {key: show_count(value) for key, value in counts.items()}
+    for parts, mask in zip(
+        splits, split_masks([(0, *(counts[part] for part in split)) for split in splits]), strict=True
+    ):
+        for part, hidden in zip(parts, mask, strict=True):
+            if hidden:
+                shown[part] = SUPPRESSED
+    return shown
+
+
+def consort_svg(figures: dict[str, float]) -> str:
+    """A CONSORT-style flow diagram for a randomised pilot, as inline SVG (no script, works offline)."""
+    boxes = []
+    n = {key: int(value) for key, value in figures.items() if key.startswith("trial.") and float(value).is_integer()}
+    shown = _consort_counts(n)
+
+    def box(x, y, w, text_lines, bold=False):
+        h = 18 * len(text_lines) + 12
+        boxes.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="4" fill="#ffffff" stroke="#333333"/>')
+        for i, line in enumerate(text_lines):
+            weight = ' font-weight="bold"' if bold and i == 0 else ""
+            boxes.append(
+                f'<text x="{x + w / 2}" y="{y + 20 + 18 * i}" text-anchor="middle" font-size="13"{weight}>{line}</text>'
+            )
+        return y + h
+
+    def arrow(x1, y1, x2, y2):
+        boxes.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#333333" marker-end="url(#arrow)"/>')
+
+    bottom = box(230, 10, 260, [f"Assessed for eligibility (n={shown['assessed']})"])
+    box(520, 10, 220, ["Excluded:", f"not eligible (n={shown['not_eligible']})"])
+    arrow(490, 30, 520, 30)
+    arrow(360, bottom, 360, 80)
+    bottom = box(
+        230, 80, 260, [f"Eligible (n={shown['eligible']})", f"Randomised (n={shown['randomised']})"], bold=True
+    )
+    box(520, 80, 220, ["Eligible, not randomised", f"(n={shown['not_randomised']})"])
+    arrow(490, 100, 520, 100)
+    columns = {"intervention": 60, "control": 400}
+    for arm, x in columns.items():
+        arrow(360, bottom, x + 130, 170)
+        lines = [f"Allocated to {arm} (n={shown[f'{arm}.allocated']})"]
+        if arm == "intervention":
+            lines += [
+                f"Received a budget (n={shown[f'{arm}.received']})",
+                f"Did not receive: no spending (n={shown[f'{arm}.not_received']})",
+            ]
+        else:
+            lines += [
+                f"Did not receive a budget (n={shown[f'{arm}.not_received']})",
+                f"Deviation: received a budget (n={shown[f'{arm}.received']})",
+            ]
+        end = box(x, 170, 260, lines, bold=True)
+        arrow(x + 130, end, x + 130, end + 30)
+        lost, analysed = shown[f"{arm}.lost"], shown[f"{arm}.analysed"]
+        box(x, end + 30, 260, [f"Lost to follow-up (n={lost})", f"Analysed by allocated arm (n={analysed})"])
+    height = 340
+    defs = (
+        '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
+        '<path d="M0,0 L8,4 L0,8 z" fill="#333333"/></marker></defs>'
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="consort-title" '
+        f'viewBox="0 0 760 {height}" '
+        f'width="760" height="{height}" font-family="sans-serif"><title id="consort-title">CONSORT flow diagram of the '
+        f"randomised families, from assessment to analysis</title>{defs}{''.join(boxes)}</svg>"
+    )
+
+
+def trial_data_for(chapter) -> TrialData:
+    """The trial data of a randomised pilot's chapter (see :class:`analysis_src.report.chapter.Chapter`)."""
+    tables = chapter.tables
+    if tables.allocation_log is None or tables.allocation_log.empty:
+        raise ValueError(f"{chapter.pilot.name}: no allocation log, so no randomised comparison")
+    return trial_data(tables.families, tables.allocation_log, tables.family_outcomes, tables.transactions)
+
+
+def trial_texts(figures: dict[str, float]) -> dict[str, str]:
+    """Sentences for the trial page, computed from its figures."""
+    planned = "**Yes**" if figures["trial.proceeded_as_planned"] == 1 else "**No**"
+    deviations = show_count(figures["trial.deviations"])
+    feasibility = (
+        f"{planned}, by the criteria set here before looking at outcomes (at least {MIN_SHARE_RANDOMISED:.0%} of "
+        f"eligible families randomised, at most {MAX_SHARE_DEVIATIONS:.0%} of allocations overridden): "
+        f"{figures['trial.share_eligible_randomised']:.0%} of eligible families were randomised and "
+        f"{deviations} of {show_count(figures['trial.randomised'])} allocations were overridden. "
+        "The ratio in force is shown below, including any change at the midpoint."
+    )
+    multilevel = (
+        f"A linear mixed model of a section 47 enquiry on allocated arm, with a random intercept for each of the "
+        f"{show_count(figures['trial.social_workers'])} social workers, estimates a difference of "
+        f"{figures['trial.multilevel.estimate']:+.2f} (95% CI {figures['trial.multilevel.ci_low']:+.2f} to "
+        f"{figures['trial.multilevel.ci_high']:+.2f}). The intra-class correlation within social workers is "
+        f"{figures['trial.icc_social_worker']:.3f}"
+    )
+    if figures["trial.icc_social_worker"] < 0.001:
+        multilevel += (
+            ": the estimate sits at the boundary of zero, which with so few workers and families says little "
+            "about the true ICC. A future trial should not assume it is zero."
+        )
+    else:
+        multilevel += "; it is imprecise with so few workers and families."
+    return {"feasibility": feasibility, "multilevel": multilevel}

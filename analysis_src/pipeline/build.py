@@ -1,0 +1,592 @@
+"""Build the book: validate, run every chapter with papermill, build the HTML, then publish.
+
+Everything is built in a staging folder first. Only when every step has
+succeeded are the executed notebooks, the results ledger, the table of contents
+and the HTML moved into place, so a failed build leaves the last good book
+untouched. Run ``python -m analysis_src.pipeline.build --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import html
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import yaml
+
+from analysis_src import __version__
+from analysis_src.analysis.costs import load_unit_costs
+from analysis_src.inputs.contracts import (
+    DROP_COLUMNS_ENV,
+    SALT_ENV,
+    DataValidationError,
+    Tables,
+    authorities_with_data,
+    pseudonymise,
+    read_tables,
+)
+from analysis_src.inputs.manifest import ManifestError, Pilot, load_manifest, manifest_text
+from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT, SYNTHETIC_DATA_DIR, TEMPLATES_DIR
+from analysis_src.pipeline.incremental import authority_hash, code_hash, is_current, programme_hash
+from analysis_src.pipeline.runs import Run, run_all
+from analysis_src.report.charts import write_vega_bundle
+from analysis_src.report.gate import disclosure_findings, external_references
+from analysis_src.report.ledger import harvest, ledger_text
+from analysis_src.report.pages import data_officer_page, data_page
+
+CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
+SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
+TRIAL_TEMPLATE = TEMPLATES_DIR / "trial.ipynb"
+LOGIC_MODEL_TEMPLATE = TEMPLATES_DIR / "logic_model.ipynb"
+CONFIG_PATH = PROJECT_ROOT / "_config.yml"
+TOC_PATH = PROJECT_ROOT / "_toc.yml"
+# Hand-written pages of the book, copied into the staging folder as they are.
+STATIC_PAGES = ("intro.md",)
+# Generated pages: written by every build (and published into book/ by the synthetic build).
+GENERATED_PAGES = ("data.md", "data_officer.md")
+# The introduction's statement about the data, replaced in a build from an authority's data.
+SYNTHETIC_ADMONITION = """```{important}
+This build uses **synthetic data**"""
+REAL_ADMONITION = """```{important}
+This build uses **data supplied by the authorities**, read from a local folder, checked
+against the data dictionary and pseudonymised before any analysis. Every table and figure
+applies the DfE's disclosure rules. The synthetic data that the project ships were not used"""
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which step and, for a chapter, which authority."""
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where a build reads from and publishes to.
+
+    ``stage_dir`` is the Sphinx source tree, kept between builds so that Sphinx
+    re-reads only the pages that changed; ``runs_dir`` receives the notebooks
+    executed by this build before they are checked and staged.
+    """
+
+    data_dir: Path
+    manifest: Path
+    book_dir: Path
+    toc_path: Path
+    html_dir: Path
+    stage_dir: Path
+    runs_dir: Path
+
+
+def default_targets() -> Targets:
+    """The synthetic build: committed notebooks in ``book/``, HTML in ``_build/html``."""
+    return Targets(
+        data_dir=SYNTHETIC_DATA_DIR,
+        manifest=MANIFEST_PATH,
+        book_dir=BOOK_DIR,
+        toc_path=TOC_PATH,
+        html_dir=BUILD_DIR / "html",
+        stage_dir=BUILD_DIR / "stage",
+        runs_dir=BUILD_DIR / "runs",
+    )
+
+
+def targets_under(root: Path, data_dir: Path = SYNTHETIC_DATA_DIR, manifest: Path = MANIFEST_PATH) -> Targets:
+    """A build that reads ``data_dir`` and writes everything under ``root`` (tests, benchmarks, real data)."""
+    return Targets(
+        data_dir=data_dir,
+        manifest=manifest,
+        book_dir=root / "book",
+        toc_path=root / "_toc.yml",
+        html_dir=root / "html",
+        stage_dir=root / "stage",
+        runs_dir=root / "runs",
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build executes and what it reuses.
+
+    Attributes
+    ----------
+    authority_runs
+        Runs of the pilot chapters (and trial pages) whose inputs changed.
+    programme_runs
+        The synthesis and the logic model, when any input of theirs changed.
+    reused
+        Labels of the notebooks reused from the last build because their inputs are unchanged.
+    notebooks
+        Every notebook of the book, relative to the book folder, with the hash of its inputs.
+    authority_notebooks
+        The notebooks of each authority (by slug), relative to the book folder.
+    """
+
+    authority_runs: list[Run]
+    programme_runs: list[Run]
+    reused: list[str]
+    notebooks: dict[str, str]
+    authority_notebooks: dict[str, list[str]]
+
+    @property
+    def executed(self) -> list[str]:
+        """Labels of the notebooks this build executes."""
+        return [run.label for run in self.authority_runs + self.programme_runs]
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _portable(path: Path) -> str:
+    """Path as recorded in notebooks: relative to the project root where possible."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def toc(pilots: list[Pilot]) -> dict:
+    """The table of contents: introduction, one chapter per pilot in manifest order, synthesis, data."""
+    return {
+        "format": "jb-book",
+        "root": "book/intro",
+        "parts": [
+            {"caption": "Pilot chapters", "chapters": [_chapter_entry(p) for p in pilots]},
+            {"caption": "Across the pilots", "chapters": [{"file": "book/logic_model"}, {"file": "book/synthesis"}]},
+            {"caption": "About the data", "chapters": [{"file": "book/data"}, {"file": "book/data_officer"}]},
+        ],
+    }
+
+
+def _chapter_entry(pilot: Pilot) -> dict:
+    entry = {"file": f"book/pilots/{pilot.slug}"}
+    if pilot.randomised:
+        entry["sections"] = [{"file": f"book/pilots/{pilot.slug}_trial"}]
+    return entry
+
+
+def toc_text(pilots: list[Pilot]) -> str:
+    """The text of ``_toc.yml`` for the manifest."""
+    header = "# Generated from pilots.yml by `make book`: edit the manifest, not this file.\n"
+    return header + yaml.safe_dump(toc(pilots), sort_keys=False)
+
+
+def write_toc(pilots: list[Pilot], path: Path) -> None:
+    """Write ``_toc.yml`` from the manifest."""
+    _write_if_changed(path, toc_text(pilots).encode())
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` unless the file already holds it (Sphinx then sees an unchanged page)."""
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def _prune(folder: Path, keep: set[Path]) -> None:
+    """Delete files under ``folder`` that are not in ``keep`` (pages of authorities no longer built)."""
+    if folder.is_dir():
+        for path in folder.rglob("*"):
+            if path.is_file() and path not in keep:
+                path.unlink()
+
+
+def _replacements(pilot: Pilot) -> dict[str, str]:
+    return {
+        "{{ name }}": pilot.name,
+        "{{ slug }}": pilot.slug,
+        "{{ target_group }}": pilot.target_group,
+        "{{ price_year }}": load_unit_costs().price_year,
+    }
+
+
+def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
+    """Decide which notebooks to execute: those whose input hash differs from the last build's.
+
+    A notebook is reused when the published copy in ``targets.book_dir`` records
+    the same input hash (see :mod:`analysis_src.pipeline.incremental`); the synthesis and
+    the logic model are executed again whenever any authority's hash changes.
+    """
+    code = code_hash()
+    common = {"data_dir": _portable(targets.data_dir), "manifest": _portable(targets.manifest)}
+    authority_runs, programme_runs, reused = [], [], []
+    notebooks: dict[str, str] = {}
+    authority_notebooks: dict[str, list[str]] = {}
+    hashes = {}
+    for pilot in pilots:
+        parameters = {"slug": pilot.slug, **common}
+        digest = hashes[pilot.slug] = authority_hash(code, pilot, tables, parameters)
+        pages = [(f"pilots/{pilot.slug}.ipynb", CHAPTER_TEMPLATE, "chapter")]
+        if pilot.randomised:
+            pages.append((f"pilots/{pilot.slug}_trial.ipynb", TRIAL_TEMPLATE, "randomised comparison"))
+        authority_notebooks[pilot.slug] = [page for page, _, _ in pages]
+        notebooks |= {page: digest for page, _, _ in pages}
+        if is_current([targets.book_dir / page for page, _, _ in pages], digest):
+            reused += [f"{pilot.name}: {what}" for _, _, what in pages]
+            continue
+        authority_runs += [
+            Run(f"{pilot.name}: {what}", template, targets.runs_dir / page, parameters, _replacements(pilot), digest)
+            for page, template, what in pages
+        ]
+    digest = programme_hash(code, pilots, hashes, common)
+    for page, template, label in (
+        ("synthesis.ipynb", SYNTHESIS_TEMPLATE, "synthesis"),
+        ("logic_model.ipynb", LOGIC_MODEL_TEMPLATE, "logic model"),
+    ):
+        notebooks[page] = digest
+        if is_current([targets.book_dir / page], digest):
+            reused.append(label)
+        else:
+            programme_runs.append(Run(label, template, targets.runs_dir / page, dict(common), {}, digest))
+    return Plan(authority_runs, programme_runs, reused, notebooks, authority_notebooks)
+
+
+def _execute(runs: list[Run], jobs: int | None, progress: bool) -> None:
+    failures = run_all(runs, jobs=jobs, progress=progress)
+    if failures:
+        lines = [f"  - {label}: {failure}" for label, failure in failures.items()]
+        raise BuildError(f"{len(failures)} notebook(s) failed; the others ran:\n" + "\n".join(lines))
+
+
+def stage_notebooks(
+    pilots: list[Pilot], tables: Tables, targets: Targets, jobs: int | None = None, progress: bool = True
+) -> Plan:
+    """Execute the notebooks whose inputs changed and stage every notebook with its ledger.
+
+    The pilot chapters run in parallel first; the synthesis and the logic model
+    run once they have all succeeded. Unchanged notebooks are copied from the
+    last build. Files are written into the staging folder only when their bytes
+    change, so that Sphinx re-reads only the pages that changed.
+
+    Raises
+    ------
+    BuildError
+        Naming every failing notebook with its cell and error.
+    """
+    work = plan(pilots, tables, targets)
+    shutil.rmtree(targets.runs_dir, ignore_errors=True)
+    _say(f"  {len(work.executed)} notebook(s) to execute, {len(work.reused)} unchanged and reused")
+    _execute(work.authority_runs, jobs, progress)
+    _execute(work.programme_runs, jobs, progress)
+    stage_book = targets.stage_dir / "book"
+    executed = {run.output for run in work.authority_runs + work.programme_runs}
+    kept = set()
+    for page in work.notebooks:
+        source = targets.runs_dir / page
+        if source not in executed:
+            source = targets.book_dir / page
+        _write_if_changed(stage_book / page, source.read_bytes())
+        kept.add(stage_book / page)
+    ledgers = {f"results/{pilot.slug}.json": work.authority_notebooks[pilot.slug] for pilot in pilots}
+    ledgers["results/synthesis.json"] = ["synthesis.ipynb"]
+    for ledger, pages in ledgers.items():
+        kept.add(stage_book / ledger)
+        previous = targets.book_dir / ledger
+        if not any(targets.runs_dir / page in executed for page in pages) and previous.is_file():
+            _write_if_changed(stage_book / ledger, previous.read_bytes())
+            continue
+        scope = "synthesis" if ledger.endswith("synthesis.json") else "pilot"
+        figures = {}
+        for page in pages:
+            figures |= harvest(nbformat.read(stage_book / page, as_version=4), scope)
+        _write_if_changed(stage_book / ledger, ledger_text(figures).encode())
+    _prune(stage_book / "pilots", kept)
+    _prune(stage_book / "results", kept)
+    return work
+
+
+def data_fingerprint(data_dir: Path) -> str:
+    """SHA-256 over the input tables' names and bytes, in name order (first 12 hex digits)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in data_dir.iterdir() if p.suffix in {".csv", ".xlsx"}):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def source_commit() -> str:
+    """The commit the book is built from, marked when the work tree has uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT
+        )
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    except OSError:
+        return "unknown"
+    if commit.returncode != 0:
+        return "unknown"
+    return commit.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def provenance_footer(data_dir: Path) -> str:
+    """The stamp on every page: version, commit, input data hash and build date."""
+    return (
+        f'<p class="provenance">Version {__version__} · commit {html.escape(source_commit())} · '
+        f"input data sha256:{data_fingerprint(data_dir)} · built {dt.date.today():%d %B %Y} · "
+        "licence: MIT (see LICENSE and CITATION.cff)</p>"
+    )
+
+
+def stage_sources(pilots: list[Pilot], targets: Targets) -> None:
+    """Write the book's configuration and hand-written pages into the staging folder (when changed)."""
+    stage_book = targets.stage_dir / "book"
+    stage_book.mkdir(parents=True, exist_ok=True)
+    config = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    config.setdefault("html", {})["extra_footer"] = provenance_footer(targets.data_dir)
+    _write_if_changed(targets.stage_dir / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
+    write_toc(pilots, targets.stage_dir / "_toc.yml")
+    synthetic = is_synthetic(targets)
+    for page in STATIC_PAGES:
+        text = (BOOK_DIR / page).read_text(encoding="utf-8")
+        if not synthetic:
+            text = real_data_intro(text)
+        _write_if_changed(stage_book / page, text.encode())
+    _write_if_changed(stage_book / "data.md", data_page(synthetic).encode())
+    _write_if_changed(stage_book / "data_officer.md", data_officer_page().encode())
+    write_vega_bundle(stage_book / "_static")
+
+
+def real_data_intro(text: str) -> str:
+    """The introduction with its statement about synthetic data replaced by one about supplied data."""
+    start = text.index(SYNTHETIC_ADMONITION)
+    end = text.index("```", start + len(SYNTHETIC_ADMONITION))
+    return text[:start] + REAL_ADMONITION + ".\n" + text[end:]
+
+
+def sources_digest(stage_dir: Path) -> str:
+    """SHA-256 over the book's sources in the staging folder (names and bytes; Sphinx's output excluded)."""
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for p in stage_dir.rglob("*") if p.is_file() and "_build" not in p.relative_to(stage_dir).parts
+    ):
+        digest.update(path.relative_to(stage_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build_html(targets: Targets) -> Path:
+    """Run ``jupyter-book build`` on the staging folder, strict: any warning fails the build."""
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(targets.stage_dir),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+        "--keep-going",
+        "--quiet",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    if result.returncode != 0:
+        # A failed Sphinx run may leave its environment half-updated: the next build starts clean.
+        shutil.rmtree(targets.stage_dir / "_build", ignore_errors=True)
+        raise BuildError(f"jupyter-book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return targets.stage_dir / "_build" / "html"
+
+
+def _replace_dir(source: Path, destination: Path) -> None:
+    """Copy ``source`` to ``destination``, swapping out any old copy only at the end."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    new = destination.with_name(destination.name + ".new")
+    old = destination.with_name(destination.name + ".old")
+    shutil.rmtree(new, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.copytree(source, new)
+    if destination.exists():
+        destination.rename(old)
+    new.rename(destination)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(targets: Targets, html: Path) -> None:
+    """Copy the staged notebooks, ledgers, table of contents and HTML into place."""
+    stage_book = targets.stage_dir / "book"
+    for folder in ("pilots", "results"):
+        _replace_dir(stage_book / folder, targets.book_dir / folder)
+    for page in ("synthesis.ipynb", "logic_model.ipynb", *GENERATED_PAGES):
+        _write_if_changed(targets.book_dir / page, (stage_book / page).read_bytes())
+    _write_if_changed(targets.toc_path, (targets.stage_dir / "_toc.yml").read_bytes())
+    _replace_dir(html, targets.html_dir)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block (inherited by worker processes)."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def salt_for(root: Path) -> str:
+    """The secret salt of a real-data build's pseudonyms, kept in ``root/.salt`` (made once, owner-only)."""
+    path = root / ".salt"
+    if not path.is_file():
+        root.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def check_disclosure(html: Path, tables: list[Tables]) -> None:
+    """Refuse to publish pages that show identifiers (real or pseudonymised), personal data or small counts."""
+    merged = Tables(
+        **{
+            name: None if frames[0] is None else pd.concat(frames, ignore_index=True)
+            for name, frames in ((name, [getattr(t, name) for t in tables]) for name in vars(tables[0]))
+        }
+    )
+    findings = sorted(set(map(str, disclosure_findings(html, merged))) | set(map(str, external_references(html))))
+    if findings:
+        lines = "\n".join(f"  - {finding}" for finding in findings[:50])
+        raise BuildError(f"the built pages failed the disclosure check ({len(findings)} finding(s)):\n{lines}")
+
+
+def is_synthetic(targets: Targets) -> bool:
+    """Whether the build reads the project's synthetic data."""
+    return targets.data_dir.resolve() == SYNTHETIC_DATA_DIR.resolve()
+
+
+def pilots_to_build(targets: Targets) -> tuple[list[Pilot], Path]:
+    """The manifest's pilots that have data in the folder, and the manifest the notebooks read.
+
+    A data folder may hold any subset of the manifest's authorities. When it
+    holds fewer, the subset is written to ``pilots_in_data.yml`` beside the
+    staging folder and the notebooks read that, so the synthesis covers exactly
+    the authorities built.
+    """
+    pilots = load_manifest(targets.manifest)
+    present = authorities_with_data(targets.data_dir, pilots)
+    if len(present) == len(pilots):
+        return pilots, targets.manifest
+    skipped = ", ".join(p.name for p in pilots if p not in present)
+    _say(f"  no rows in the data for {skipped}: their chapters are left out")
+    subset = targets.stage_dir.parent / "pilots_in_data.yml"
+    _write_if_changed(subset, manifest_text(present).encode())
+    return present, subset
+
+
+def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop_unknown_columns: bool = False) -> Plan:
+    """Run every step of the build; raise on the first failed step, with nothing published.
+
+    Parameters
+    ----------
+    targets
+        Where to read the data and manifest from and where to publish.
+    jobs
+        Parallel notebook runs; one per core when ``None``.
+    progress
+        Show progress of the notebook runs.
+    drop_unknown_columns
+        Drop (and log) input columns not in the data dictionary instead of refusing them.
+
+    Returns
+    -------
+    Plan
+        What was executed and what was reused.
+    """
+    started = time.perf_counter()
+    _say(f"[1/5] Validating the manifest {_portable(targets.manifest)}")
+    pilots, manifest = pilots_to_build(targets)
+    targets = dataclasses.replace(targets, manifest=manifest)
+    _say(f"[2/5] Validating the data in {_portable(targets.data_dir)}")
+    tables, notes = read_tables(targets.data_dir, pilots, drop_unknown_columns=drop_unknown_columns)
+    for note in notes:
+        _say(f"  normalised: {note}")
+    salt = os.environ.get(SALT_ENV)
+    raw_tables, tables = tables, (pseudonymise(tables, salt) if salt else tables)
+    _say(f"[3/5] Running the notebooks of {len(pilots)} pilots and the synthesis with papermill")
+    stage_sources(pilots, targets)
+    # The notebooks' kernels read the same input settings from the environment they inherit.
+    with _environment({DROP_COLUMNS_ENV: "1" if drop_unknown_columns else "0"}):
+        work = stage_notebooks(pilots, tables, targets, jobs=jobs, progress=progress)
+    _say("[4/5] Building the HTML book (strict: warnings are errors; unchanged pages are not re-read)")
+    digest = sources_digest(targets.stage_dir)
+    marker = targets.stage_dir / "_build" / "sources.sha256"
+    html = targets.stage_dir / "_build" / "html"
+    if html.is_dir() and marker.is_file() and marker.read_text(encoding="utf-8") == digest:
+        _say("      no page changed since the last build: its HTML is reused")
+    else:
+        marker.unlink(missing_ok=True)
+        html = build_html(targets)
+        if not is_synthetic(targets):
+            _say("      Checking every page for disclosure before publishing")
+            check_disclosure(html, [raw_tables, tables])
+        marker.write_text(digest, encoding="utf-8")  # only for HTML that passed every check
+    _say("[5/5] Publishing the notebooks, results ledger and HTML")
+    publish(targets, html)
+    shutil.rmtree(targets.runs_dir, ignore_errors=True)
+    _say(f"Done in {time.perf_counter() - started:.0f} s: open {_portable(targets.html_dir / 'index.html')}")
+    return work
+
+
+REAL_OUTPUT_DIR = BUILD_DIR / "real"
+
+
+def targets_from_args(data: Path | None, manifest: Path | None, out: Path | None) -> Targets:
+    """The targets of a command-line build.
+
+    Without options the synthetic book is rebuilt in place (``book/``, ``_build/html``).
+    With ``--data`` the book is built from that folder into ``--out`` (default
+    ``_build/real``, ignored by git), never into ``book/``; the manifest is the
+    folder's own ``pilots.yml`` when it has one.
+    """
+    if data is None and manifest is None and out is None:
+        return default_targets()
+    data = (data or SYNTHETIC_DATA_DIR).resolve()
+    if manifest is None:
+        manifest = data / "pilots.yml" if (data / "pilots.yml").is_file() else MANIFEST_PATH
+    out = (out or REAL_OUTPUT_DIR).resolve()
+    if out in (PROJECT_ROOT, BOOK_DIR) or BOOK_DIR in out.parents:
+        raise BuildError(f"--out {out}: must be outside the committed book (use a folder such as _build/real)")
+    return targets_under(out, data_dir=data, manifest=manifest.resolve())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; exit 2 on invalid input, 1 on a failed step."""
+    parser = argparse.ArgumentParser(description="Build the devolved budgets evaluation report.")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: one per core)")
+    parser.add_argument("--data", type=Path, help="folder of input tables (default: synthetic_data/)")
+    parser.add_argument("--manifest", type=Path, help="manifest of pilots (default: DATA/pilots.yml or pilots.yml)")
+    parser.add_argument("--out", type=Path, help="output folder for a build from --data (default: _build/real)")
+    parser.add_argument(
+        "--drop-unknown-columns", action="store_true", help="drop (and log) columns not in the data dictionary"
+    )
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be at least 1; found {args.jobs}")
+    try:
+        targets = targets_from_args(args.data, args.manifest, args.out)
+        salt = {} if is_synthetic(targets) else {SALT_ENV: salt_for(targets.stage_dir.parent)}
+        with _environment(salt):
+            build(targets, jobs=args.jobs, drop_unknown_columns=args.drop_unknown_columns)
+    except (ManifestError, DataValidationError) as error:
+        print(f"Build stopped: invalid input. Nothing was changed.\n{error}", file=sys.stderr)
+        return 2
+    except BuildError as error:
+        print(f"Build failed. The last good book was left in place.\n{error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

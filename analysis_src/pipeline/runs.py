@@ -1,0 +1,127 @@
+"""Execute many notebooks with papermill in parallel, one worker process per job.
+
+A papermill run is dominated by starting a kernel and importing pandas, Altair
+and statsmodels, so runs are spread over worker processes (one per core by
+default). A failing run does not stop the others: every run is attempted and
+each failure is returned with its authority, cell and error.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from analysis_src.pipeline.incremental import METADATA_KEY
+from analysis_src.pipeline.notebooks import clean_executed, execute
+
+
+@dataclass(frozen=True)
+class Run:
+    """One notebook to execute.
+
+    Attributes
+    ----------
+    label
+        How the run is named in progress and error messages, e.g. ``"Wigan: chapter"``.
+    template, output
+        The template notebook and where the executed notebook is written.
+    parameters
+        Papermill parameters; each must be declared in the template.
+    replacements
+        Title placeholders filled in markdown cells, e.g. ``{"{{ name }}": "Wigan"}``.
+    inputs_sha256
+        The hash of the run's inputs, recorded in the executed notebook.
+    """
+
+    label: str
+    template: Path
+    output: Path
+    parameters: dict = field(default_factory=dict)
+    replacements: dict = field(default_factory=dict)
+    inputs_sha256: str = ""
+
+
+def default_jobs() -> int:
+    """One job per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def describe_failure(error: BaseException) -> str:
+    """A one-line account of a failed run: the cell and the exception for a notebook error."""
+    ename = getattr(error, "ename", None)
+    if ename is not None:  # papermill.PapermillExecutionError
+        first_line = (getattr(error, "source", "") or "").strip().splitlines()[:1]
+        code = f" `{first_line[0][:80]}`" if first_line else ""
+        return f"cell In [{error.exec_count}]{code} raised {ename}: {getattr(error, 'evalue', '')}".strip()
+    return f"{type(error).__name__}: {error}"
+
+
+def run_one(run: Run) -> str | None:
+    """Execute one run and clean the result; return ``None`` on success, else the failure."""
+    try:
+        execute(run.template, run.output, run.parameters)
+        clean_executed(run.output, run.replacements, {METADATA_KEY: {"inputs_sha256": run.inputs_sha256}})
+    except Exception as error:  # every failure is reported to the caller, never raised in a worker
+        return describe_failure(error)
+    return None
+
+
+def run_all(
+    runs: Iterable[Run], jobs: int | None = None, progress: bool = True, runner: Callable[[Run], str | None] = run_one
+) -> dict[str, str]:
+    """Execute ``runs`` on ``jobs`` worker processes; return ``{label: failure}`` for the failed ones.
+
+    Parameters
+    ----------
+    runs
+        The notebooks to execute.
+    jobs
+        Worker processes; :func:`default_jobs` when ``None``. With 1, runs in this process.
+    progress
+        Show a progress bar on a terminal, or one line per finished run otherwise.
+    runner
+        The function that executes one run (replaceable in tests).
+    """
+    runs = list(runs)
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1; found {jobs}")
+    failures: dict[str, str] = {}
+    if not runs:
+        return failures
+    interactive = progress and sys.stderr.isatty()
+    bar = tqdm(total=len(runs), desc="  notebooks", unit="nb", disable=not interactive, file=sys.stderr)
+
+    done = 0
+
+    def finished(run: Run, failure: str | None) -> None:
+        nonlocal done
+        done += 1
+        if failure is not None:
+            failures[run.label] = failure
+        bar.update(1)
+        if progress and not interactive:
+            print(f"    {done}/{len(runs)} {run.label}: {'FAILED' if failure else 'done'}", flush=True)
+
+    if jobs == 1 or len(runs) == 1:
+        for run in runs:
+            finished(run, runner(run))
+    else:
+        # "spawn": a clean interpreter per worker, no state inherited from the parent.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=context) as pool:
+            futures = {pool.submit(runner, run): run for run in runs}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+    bar.close()
+    return dict(sorted(failures.items()))

@@ -1,0 +1,169 @@
+"""What a chapter notebook needs: its pilot, its validated data, and tables to show.
+
+Each notebook cell makes one call into this package; this module gathers the
+manifest entry and the authority's validated tables once, at the top of the chapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis_src.analysis.acceptability import acceptability_figures
+from analysis_src.analysis.categories import category_figures
+from analysis_src.analysis.costs import cost_figures
+from analysis_src.analysis.feasibility import reach_figures
+from analysis_src.analysis.governance import governance_figures
+from analysis_src.analysis.outcomes import INDICATORS, its_figures
+from analysis_src.analysis.spend import distribution_figures, spend_summary
+from analysis_src.disclosure import show_count
+from analysis_src.inputs.contracts import Tables, load_tables
+from analysis_src.inputs.manifest import Pilot, load_manifest, pilot_by_slug
+from analysis_src.paths import MANIFEST_PATH, resolve
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One pilot chapter: the manifest entry and that authority's tables."""
+
+    pilot: Pilot
+    tables: Tables
+
+
+def load_chapter(slug: str, data_dir: str, manifest: str = str(MANIFEST_PATH)) -> Chapter:
+    """Load and validate the manifest and data, and keep the rows of one authority.
+
+    Parameters
+    ----------
+    slug
+        The pilot's slug in the manifest.
+    data_dir
+        Folder of input tables, relative to the project root or absolute.
+    manifest
+        Path of the manifest.
+
+    Raises
+    ------
+    ManifestError, DataValidationError
+        If the manifest or the data break their contracts.
+    """
+    pilots = load_manifest(resolve(manifest))
+    pilot = pilot_by_slug(pilots, slug)
+    tables = load_tables(resolve(data_dir), pilots, authorities=[pilot.la_code])
+    return Chapter(pilot=pilot, tables=tables.for_authority(pilot.la_code))
+
+
+def _money(value: float | None) -> str:
+    return "not stated" if value is None else f"£{value:,.0f}"
+
+
+def profile_table(pilot: Pilot) -> pd.DataFrame:
+    """The pilot's profile from the manifest, as a two-column table for display."""
+    basis = {"per_item": " per item", "per_family": " per family", "not_stated": ""}[pilot.approval_threshold_basis]
+    rows = [
+        ("Local authority", pilot.name),
+        ("Target group", pilot.target_group),
+        ("Main focus", pilot.main_focus),
+        ("Families planned", show_count(pilot.planned_families)),
+        ("Families reported as receiving a budget", show_count(pilot.actual_families)),
+        ("Expected budget per family", _money(pilot.budget_per_family_gbp)),
+        ("Manager approval needed above", _money(pilot.approval_threshold_gbp) + basis),
+        ("Pilot period", f"{pilot.start_date:%B %Y} to {pilot.end_date:%B %Y}"),
+        ("Allocation randomised", "yes" if pilot.randomised else "no"),
+    ]
+    return pd.DataFrame(rows, columns=["Item", "Value"]).set_index("Item").rename_axis(None)
+
+
+def chapter_figures(chapter: Chapter) -> dict[str, float]:
+    """Every ledger figure of a pilot chapter, from its manifest entry and tables."""
+    pilot, tables = chapter.pilot, chapter.tables
+    figures = spend_summary(pilot, tables.transactions)
+    figures |= distribution_figures(pilot, tables.transactions)
+    figures |= reach_figures(pilot, tables.families, tables.transactions)
+    figures |= category_figures(tables.transactions)
+    figures |= governance_figures(pilot, tables.transactions)
+    figures |= its_figures(pilot, tables.monthly_returns)
+    figures |= acceptability_figures(tables.staff_survey, tables.family_survey)
+    figures |= cost_figures(figures)
+    return figures
+
+
+def _count(number: float, singular: str, plural: str | None = None) -> str:
+    word = singular if number == 1 else plural or singular + "s"
+    return f"{number:,.0f} {word}"
+
+
+def _verdict(flag: float) -> str:
+    return "**met**" if flag == 1 else "**not met**"
+
+
+def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]:
+    """Sentences whose wording depends on the figures, for ``{glue:md}`` (numbers from the ledger)."""
+    pilot = chapter.pilot
+    reach = (
+        f"The pilot reached {show_count(figures['feasibility.families_reached'])} families against a plan of "
+        f"{show_count(figures['families.planned'])} ({figures['feasibility.reach_ratio']:.0%} of plan): the protocol's "
+        f"criterion of the planned number within ±30% is {_verdict(figures['feasibility.within_30pct'])}."
+    )
+    if pilot.approval_threshold_basis == "not_stated":
+        governance = (
+            "The sources state no approval threshold for this pilot, so spending above a threshold "
+            "is not applicable (`z`). The log still records who approved each item."
+        )
+    else:
+        basis = "an item" if pilot.approval_threshold_basis == "per_item" else "a family (running total)"
+        governance = (
+            f"A manager's approval was needed above £{pilot.approval_threshold_gbp:,.0f} for {basis}. "
+            f"{_count(figures['spend.above_threshold_transactions'], 'transaction')}, for "
+            f"{show_count(figures['spend.above_threshold_families'])} families, lay above the threshold"
+        )
+        if "spend.above_threshold_approved_share" in figures:
+            governance += (
+                f"; {figures['spend.above_threshold_approved_share']:.0%} of them have a recorded approval. "
+                f"**Governance exceptions** (above the threshold with no recorded approval): "
+                f"{_count(figures['spend.governance_exceptions'], 'transaction')}."
+            )
+        else:
+            governance += "."
+    return {
+        "reach": reach,
+        "governance": governance,
+        "its": _its_text(figures),
+        "acceptability": _acceptability_text(figures),
+        "trial_pointer": (
+            f"{pilot.name} randomised families: the consequences by arm are on the page "
+            f"[{pilot.name}: the randomised comparison]({pilot.slug}_trial.html)."
+            if pilot.randomised
+            else "This pilot did not randomise families, so its consequences can only be compared before and after."
+        ),
+    }
+
+
+def _its_text(figures: dict[str, float]) -> str:
+    fitted = [i for i in INDICATORS if f"outcomes.its.{i}.rate_ratio" in figures]
+    excluding = [
+        i for i in fitted if figures[f"outcomes.its.{i}.ci_low"] > 1 or figures[f"outcomes.its.{i}.ci_high"] < 1
+    ]
+    text = (
+        f"Of the {len(fitted)} indicators that could be modelled, {len(excluding)} "
+        f"{'has' if len(excluding) == 1 else 'have'} a 95% confidence interval for the step change that excludes "
+        f"no change. With {len(fitted)} comparisons, about {len(fitted) / 20:.1f} such results are expected by chance "
+        "alone, so no single interval should be read as an effect of the pilot."
+    )
+    missing = len(INDICATORS) - len(fitted)
+    if missing:
+        text += f" {_count(missing, 'indicator')} could not be modelled because a period had no events (`x`)."
+    return text
+
+
+def _acceptability_text(figures: dict[str, float]) -> str:
+    key = "acceptability.family_change"
+    if f"{key}.pairs" not in figures or show_count(figures[f"{key}.pairs"]) == "c":
+        return "Too few families answered at both T1 and T2 to compare the two waves (`c` or `x`)."
+    direction = "rose" if figures[f"{key}.mean_change"] > 0 else "fell"
+    return (
+        f"Among the {show_count(figures[f'{key}.pairs'])} families who answered at both T1 and T2, "
+        f"the rating of how much the support helped {direction} by {abs(figures[f'{key}.mean_change']):.2f} "
+        f"points on average (Wilcoxon signed-rank test, p = {figures[f'{key}.wilcoxon_p']:.2f})."
+    )

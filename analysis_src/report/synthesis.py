@@ -1,0 +1,323 @@
+"""The synthesis chapter: the pilots side by side, from the manifest and the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from analysis_src.analysis.spend import SMALL_TRANSACTION_GBP, spend_summary
+from analysis_src.disclosure import show_count
+from analysis_src.inputs.contracts import Tables, load_tables
+from analysis_src.inputs.manifest import Pilot, load_manifest
+from analysis_src.paths import MANIFEST_PATH, resolve
+
+
+def figure_a(pilots: list[Pilot], tables: Tables) -> pd.DataFrame:
+    """Regenerate the report's Figure A, the summary of each pilot.
+
+    The published columns come from the manifest; the number of families is
+    shown both as reported and as counted in the spend log, so that a reader
+    can see whether the data reproduce the published figure.
+    """
+    rows = []
+    for pilot in pilots:
+        counted = tables.transactions.loc[tables.transactions["la_code"] == pilot.la_code, "family_id"].nunique()
+        rows.append(
+            {
+                "Pilot authority": pilot.name,
+                "Target group": pilot.target_group,
+                "Number of families (reported)": show_count(pilot.actual_families),
+                "Families with spending (data)": show_count(counted),
+                "Main focus": pilot.main_focus,
+                "Expected budget per family": f"£{pilot.budget_per_family_gbp:,.0f}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("Pilot authority").rename_axis(None)
+
+
+def synthesis_figures(pilots: list[Pilot], tables: Tables) -> dict[str, float]:
+    """Programme-level ledger figures: sums over pilots of the chapter figures."""
+    per_pilot = [spend_summary(p, tables.for_authority(p.la_code).transactions) for p in pilots]
+    totals = {
+        key: sum(figures[key] for figures in per_pilot)
+        for key in (
+            "families.actual",
+            "families.with_spend",
+            "spend.transactions",
+            "spend.total_gbp",
+            "spend.expected_total_gbp",
+        )
+    }
+    totals["spend.share_of_expected"] = totals["spend.total_gbp"] / totals["spend.expected_total_gbp"]
+    under_20 = (tables.transactions["amount_gbp"] < SMALL_TRANSACTION_GBP).mean()
+    totals["spend.share_transactions_under_20"] = float(under_20)
+    totals["pilots"] = len(pilots)
+    return totals
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """Everything the synthesis chapter needs: the manifest and all validated tables."""
+
+    pilots: list[Pilot]
+    tables: Tables
+
+
+def load_synthesis(data_dir: str, manifest: str = str(MANIFEST_PATH)) -> Synthesis:
+    """Load and validate the manifest and every authority's data."""
+    pilots = load_manifest(resolve(manifest))
+    return Synthesis(pilots=pilots, tables=load_tables(resolve(data_dir), pilots))
+
+
+# Indicators compared across pilots: label, ledger key, format.
+INDICATORS = [
+    ("Families planned", "families.planned", show_count),
+    ("Families reached", "feasibility.families_reached", show_count),
+    ("Reached as share of plan", "feasibility.reach_ratio", "{:.0%}"),
+    ("Spent", "spend.total_gbp", "£{:,.0f}"),
+    ("Share of expected spend", "spend.share_of_expected", "{:.0%}"),
+    ("Median spend per family", "spend.per_family_median_gbp", "£{:,.0f}"),
+    ("Median transaction", "spend.median_transaction_gbp", "£{:,.2f}"),
+    ("Transactions under £20", "spend.share_transactions_under_20", "{:.0%}"),
+    ("Days from referral to first spend (median)", "timing.referral_to_first_spend_days.median", "{:,.0f}"),
+    ("Above-threshold spending with approval", "spend.above_threshold_approved_share", "{:.0%}"),
+]
+# The shares drawn as small multiples, one panel per indicator.
+SHARES = [
+    ("Reached as share of plan", "feasibility.reach_ratio"),
+    ("Share of expected spend", "spend.share_of_expected"),
+    ("Transactions under £20", "spend.share_transactions_under_20"),
+]
+
+
+def pilot_ledgers(pilots: list[Pilot], tables: Tables) -> dict[str, dict[str, float]]:
+    """Each pilot's figures, computed as its chapter (and trial page) compute them, keyed by pilot name."""
+    from analysis_src.analysis.trial import trial_data_for, trial_figures
+    from analysis_src.report.chapter import Chapter, chapter_figures
+
+    ledgers = {}
+    for pilot in pilots:
+        chapter = Chapter(pilot=pilot, tables=tables.for_authority(pilot.la_code))
+        ledgers[pilot.name] = chapter_figures(chapter)
+        if pilot.randomised:
+            ledgers[pilot.name] |= trial_figures(trial_data_for(chapter))
+    return ledgers
+
+
+def side_by_side(ledgers: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """The indicators for every pilot in columns; ``z`` where an indicator does not apply."""
+    rows = {}
+    for label, key, fmt in INDICATORS:
+        rows[label] = [
+            (fmt(figures[key]) if callable(fmt) else fmt.format(figures[key])) if key in figures else "z"
+            for figures in ledgers.values()
+        ]
+    return pd.DataFrame(rows, index=list(ledgers)).T
+
+
+def small_multiples(ledgers: dict[str, dict[str, float]]) -> alt.Chart:
+    """One panel per share indicator, one bar per pilot."""
+    data = pd.DataFrame(
+        [
+            {"pilot": name, "indicator": label, "value": figures[key]}
+            for name, figures in ledgers.items()
+            for label, key in SHARES
+        ]
+    )
+    return (
+        alt.Chart(data, width=200, height=160)
+        .mark_bar()
+        .encode(
+            x=alt.X("pilot:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title="Share", axis=alt.Axis(format=".0%")),
+            color=alt.Color("pilot:N", legend=None),
+            tooltip=[alt.Tooltip("pilot:N"), alt.Tooltip("indicator:N"), alt.Tooltip("value:Q", format=".0%")],
+        )
+        .facet(column=alt.Column("indicator:N", title=None, sort=[label for label, _ in SHARES]))
+        .properties(title="The pilots side by side")
+    )
+
+
+def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], pilots: list[Pilot]) -> list[str]:
+    """Sentences of findings, each printed only when the figures support it.
+
+    Parameters
+    ----------
+    ledgers
+        Each pilot's chapter figures.
+    programme
+        The programme-level figures (:func:`synthesis_figures`).
+    pilots
+        The manifest, for the links to each pilot's evidence.
+
+    Returns
+    -------
+    list of str
+        Markdown sentences, each with links to its evidence; a finding the data do not
+        support is left out, never reworded.
+    """
+    out = []
+    under_20 = programme["spend.share_transactions_under_20"]
+    if under_20 > 0.5:
+        out.append(
+            f"Most transactions were small: {under_20:.0%} across the programme were under £20 "
+            f"({_evidence_links('section 2 of each pilot chapter', pilots)})."
+        )
+    shares = {name: figures["spend.share_of_expected"] for name, figures in ledgers.items()}
+    if all(share < 1 for share in shares.values()):
+        lowest = min(shares, key=shares.get)
+        out.append(
+            f"Spending was lower than expected in every pilot, from {shares[lowest]:.0%} of the expected budget "
+            f"in {lowest} to {max(shares.values()):.0%} ({_evidence_links('section 2 of each pilot chapter', pilots)})."
+        )
+    within = [name for name, figures in ledgers.items() if figures["feasibility.within_30pct"] == 1]
+    if len(within) == len(ledgers):
+        out.append(
+            "Every pilot reached its planned number of families within the protocol's ±30% "
+            f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
+        )
+    elif within:
+        out.append(
+            f"{len(within)} of {len(ledgers)} pilots reached their planned number of families within ±30% "
+            f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
+        )
+    approved = {
+        n: f["spend.above_threshold_approved_share"]
+        for n, f in ledgers.items()
+        if "spend.above_threshold_approved_share" in f
+    }
+    if approved and all(share >= 0.9 for share in approved.values()):
+        out.append(
+            "Where an approval threshold applied, at least 90% of spending above it had a recorded manager's approval "
+            f"({_evidence_links('section 4 of each pilot chapter', pilots)})."
+        )
+    return out
+
+
+# Pre-specified progression criteria (CONSORT extension for pilot trials), with where the evidence is.
+CRITERIA = {
+    "reach_within_30pct": (
+        "Families reached within ±30% of plan, in every pilot",
+        "section 1 of each pilot chapter",
+    ),
+    "staff_acceptability": (
+        "At least 70% of staff positive (all pilots pooled)",
+        "section 6 of each pilot chapter",
+    ),
+    "family_acceptability": (
+        "At least 70% of families positive at T2 (all pilots pooled)",
+        "section 6 of each pilot chapter",
+    ),
+    "randomisation_as_planned": (
+        "Random allocation proceeded as planned",
+        "the randomised comparison",
+    ),
+    "spend_and_thresholds_specified": (
+        "Spend levels and approval thresholds specified in every pilot",
+        "each pilot profile",
+    ),
+}
+STATUS = {1: "met", 0: "not met", -1: "uncertain"}
+
+
+def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each progression criterion as 1 met, 0 not met or -1 uncertain, computed from the figures.
+
+    Acceptability pools the pilots: the share positive with its Wilson interval, met when the
+    whole interval is at or above 70%, not met when wholly below. Randomisation is judged by
+    the randomised pilot's figures; with no randomised pilot it is uncertain.
+    """
+    from analysis_src.analysis.acceptability import FAMILY_ITEM, POSITIVE, STAFF_ITEM, verdict
+    from analysis_src.analysis.effects import wilson
+
+    figures = {"progression.reach_within_30pct": int(all(f["feasibility.within_30pct"] == 1 for f in ledgers.values()))}
+    staff = tables.staff_survey[STAFF_ITEM]
+    families = tables.family_survey.loc[tables.family_survey["wave"] == "T2", FAMILY_ITEM]
+    for key, answers in (("staff_acceptability", staff), ("family_acceptability", families)):
+        share = wilson(int(answers.isin(POSITIVE).sum()), len(answers))
+        figures[f"progression.{key}"] = verdict(share.ci_low, share.ci_high)
+        figures[f"progression.{key}.share_positive"] = share.estimate
+    randomised = [f for f in ledgers.values() if "trial.proceeded_as_planned" in f]
+    figures["progression.randomisation_as_planned"] = (
+        int(all(f["trial.proceeded_as_planned"] == 1 for f in randomised)) if randomised else -1
+    )
+    figures["progression.spend_and_thresholds_specified"] = int(
+        all(p.budget_per_family_gbp > 0 and p.approval_threshold_basis != "not_stated" for p in pilots)
+    )
+    return figures
+
+
+def progression_table(figures: dict[str, float], pilots: list[Pilot]) -> pd.DataFrame:
+    """The progression criteria with their status and links to the evidence in the pilots' pages."""
+    rows = [
+        {
+            "Criterion": label,
+            "Status": STATUS[int(figures[f"progression.{key}"])],
+            "Evidence": _evidence_links(where, pilots),
+        }
+        for key, (label, where) in CRITERIA.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def _evidence_links(where: str, pilots: list[Pilot]) -> str:
+    """Markdown links to the pages holding the evidence for a criterion."""
+    if where == "the randomised comparison":
+        return (
+            ", ".join(f"[{p.name}: randomised comparison](pilots/{p.slug}_trial.ipynb)" for p in pilots if p.randomised)
+            or "z"
+        )
+    return f"{where}: " + ", ".join(f"[{p.name}](pilots/{p.slug}.ipynb)" for p in pilots)
+
+
+def progression_markdown(figures: dict[str, float], pilots: list[Pilot]) -> str:
+    """The progression table as Markdown, so that its links resolve in the book."""
+    lines = ["| Criterion | Status | Evidence |", "|---|---|---|"]
+    for _, row in progression_table(figures, pilots).iterrows():
+        lines.append(f"| {row['Criterion']} | **{row['Status']}** | {row['Evidence']} |")
+    return "\n".join(lines)
+
+
+def design_inputs(pilots: list[Pilot], ledgers: dict[str, dict[str, float]]) -> dict[str, float]:
+    """What the pilots tell a future trial: families per authority, the ICC, and the pilot sizes."""
+    reached = [f["feasibility.families_reached"] for f in ledgers.values()]
+    randomised = [f for f in ledgers.values() if "trial.icc_social_worker" in f]
+    return {
+        "families": sum(reached),
+        "families_per_authority": sum(reached) / len(reached),
+        "authorities": len(pilots),
+        "icc": randomised[0]["trial.icc_social_worker"] if randomised else 0.05,
+        "workers": randomised[0]["trial.social_workers"] if randomised else 10,
+        "families_randomised": randomised[0]["trial.randomised"] if randomised else sum(reached),
+    }
+
+
+def programme_figures(ctx: Synthesis) -> tuple[dict[str, float], dict[str, dict[str, float]], dict[str, float]]:
+    """The synthesis figures (programme, progression, trial sizing), the pilots' ledgers and the design inputs."""
+    from analysis_src.analysis.trial_design import design_figures
+
+    ledgers = pilot_ledgers(ctx.pilots, ctx.tables)
+    design = design_inputs(ctx.pilots, ledgers)
+    figures = synthesis_figures(ctx.pilots, ctx.tables)
+    figures |= progression_figures(ctx.pilots, ctx.tables, ledgers)
+    figures |= design_figures(
+        design["families_per_authority"], design["icc"], design["authorities"], design["workers"], design["families"]
+    )
+    return figures, ledgers, design
+
+
+def synthesis_texts(figures: dict[str, float], found: list[str], pilots: list[Pilot]) -> dict[str, str]:
+    """The synthesis's computed Markdown: the findings list and the progression table."""
+    from analysis_src.analysis.trial_design import cluster_text
+
+    findings = "\n".join(f"- {finding}" for finding in found)
+    return {
+        "findings": findings,
+        "progression": progression_markdown(figures, pilots),
+        "cluster_design": cluster_text(figures, len(pilots)),
+        "icc_source": "estimated in the randomised pilot"
+        if any(pilot.randomised for pilot in pilots)
+        else "assumed, as no pilot in this build was randomised",
+    }

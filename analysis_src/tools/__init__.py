@@ -1,0 +1,1 @@
+"""Developer tools (synthetic data, benchmark, lock file): never imported by a build."""

@@ -1,0 +1,135 @@
+import pandas as pd
+import pytest
+
+from analysis_src.analysis.trial import (
+    balance_table,
+    consort_svg,
+    flow_counts,
+    outcome_figures,
+    promise,
+    randomisation_table,
+    trial_data,
+    trial_data_for,
+    trial_figures,
+    trial_texts,
+)
+from analysis_src.report.chapter import load_chapter
+
+
+@pytest.fixture
+def small():
+    families = pd.DataFrame(
+        {
+            "family_id": list("ABCDEFGH"),
+            "la_code": 841,
+            "eligible": ["Y"] * 7 + ["N"],
+            "allocated_arm": ["intervention", "control"] * 3 + ["intervention", None],
+            "worker_id": ["W1", "W1", "W2", "W2", "W3", "W3", "W1", "W2"],
+            "oldest_child_age": [3, 5, 7, 9, 11, 13, 15, 2],
+            "n_children": [1, 2, 1, 2, 3, 1, 2, 1],
+            "previous_referrals": [0, 1, 2, 3, 0, 1, 2, 0],
+            "previous_cp_plan": ["Y", "N", "N", "Y", "N", "N", "Y", "N"],
+        }
+    )
+    log = pd.DataFrame(
+        {
+            "sequence": range(1, 8),
+            "la_code": 841,
+            "allocation_date": pd.to_datetime(
+                ["2019-03-05", "2019-04-05", "2019-05-05", "2019-06-05", "2019-09-05", "2019-10-05", "2019-11-05"]
+            ),
+            "family_id": list("ABCDEFG"),
+            "ratio_in_force": ["1:1"] * 4 + ["2:1"] * 3,
+            "allocated_arm": ["intervention", "control"] * 3 + ["intervention"],
+            "arm_received": [
+                "intervention",
+                "control",
+                "intervention",
+                "intervention",
+                "intervention",
+                "control",
+                "intervention",
+            ],
+        }
+    )
+    outcomes = pd.DataFrame(
+        {
+            "family_id": list("ABCDEFG"),
+            "la_code": 841,
+            "followed_up": ["Y", "Y", "Y", "Y", "Y", "Y", "N"],
+            "followup_days": [300, 300, 250, 200, 150, 100, None],
+            "s47_enquiry": [0, 1, 0, 1, 1, 0, None],
+            "cp_plan": [0, 0, 0, 1, 0, 0, None],
+            "plo_start": [0, 0, 0, 0, 1, 0, None],
+            "care_entry": [0, 1, 0, 0, 0, 0, None],
+            "days_in_care": [0, 30, 0, 0, 0, 0, None],
+        }
+    )
+    transactions = pd.DataFrame({"family_id": ["A", "C", "D", "E", "G"]})
+    return trial_data(families, log, outcomes, transactions)
+
+
+def test_flow_counts_by_hand(small):
+    figures = flow_counts(small)
+    assert (figures["trial.assessed"], figures["trial.eligible"], figures["trial.randomised"]) == (8, 7, 7)
+    assert figures["trial.intervention.allocated"] == 4 and figures["trial.control.allocated"] == 3
+    assert figures["trial.intervention.received_budget"] == 4  # A, C, E, G
+    assert figures["trial.control.received_budget"] == 1  # D, a deviation
+    assert figures["trial.control.crossed_over"] == 1 and figures["trial.deviations"] == 1
+    assert figures["trial.intervention.analysed"] == 3  # G lost to follow-up
+    assert figures["trial.share_eligible_randomised"] == 1.0
+    assert figures["trial.proceeded_as_planned"] == 0  # 1 of 7 overridden is more than 10%
+
+
+def test_outcomes_by_allocated_arm(small):
+    figures = outcome_figures(small)
+    # intervention analysed A, C, E: s47 0, 0, 1; control B, D, F: 1, 1, 0
+    assert figures["trial.s47_enquiry.risk_intervention"] == pytest.approx(1 / 3)
+    assert figures["trial.s47_enquiry.risk_control"] == pytest.approx(2 / 3)
+    assert figures["trial.s47_enquiry.risk_difference"] == pytest.approx(-1 / 3)
+
+
+def test_balance_flags_large_differences(small):
+    table = balance_table(small)
+    assert set(table.columns) >= {"Intervention", "Control", "SMD", "Flag"}
+    flagged = table[table["_smd"].abs() > 0.1]
+    assert (flagged["Flag"] != "").all()
+
+
+@pytest.mark.parametrize(
+    ("low", "g", "high", "reading"),
+    [
+        (-0.5, -0.35, -0.15, "promise: CI shows a reduction of at least 0.1"),
+        (-0.4, -0.15, 0.1, "estimate in the band of promise, CI includes no effect"),
+        (-0.6, 0.0, 0.6, "CI too wide to tell"),
+        (-0.05, 0.05, 0.15, "no sign of promise"),
+    ],
+)
+def test_promise_reading(low, g, high, reading):
+    assert promise(low, g, high) == reading
+
+
+def test_randomisation_table_by_ratio(small):
+    table = randomisation_table(small)
+    assert table.loc["1:1", "In force from"] == "March 2019"
+    assert table.loc["2:1", "Intervention"] == "c" and table.loc["1:1", "Deviations"] == "c"  # 2 and 1 families
+
+
+def test_consort_diagram_is_self_contained_svg(small):
+    svg = consort_svg(flow_counts(small))
+    assert svg.startswith("<svg") and "<script" not in svg and "http://www.w3.org/2000/svg" in svg
+    assert "Randomised (n=7)" in svg and "<title" in svg
+
+
+def test_darlington_synthetic_trial_figures():
+    data = trial_data_for(load_chapter("darlington", "synthetic_data"))
+    figures = trial_figures(data)
+    assert figures["trial.randomised"] == 67
+    assert figures["trial.deviations"] == 2
+    assert 0 <= figures["trial.icc_social_worker"] < 1
+    assert "**Yes**" in trial_texts(figures)["feasibility"]
+
+
+def test_a_pilot_without_allocation_log_has_no_trial():
+    with pytest.raises(ValueError, match="no allocation log"):
+        trial_data_for(load_chapter("wigan", "synthetic_data"))
