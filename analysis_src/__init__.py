@@ -1,12 +1,9 @@
 """Analysis package for the devolved budgets evaluation report.
 
-Data flow: data folder -> :mod:`analysis_src.inputs.contracts` (validated tables) ->
-analysis functions -> parameterised chapter notebooks -> the book.
+Data flow: data folder -> :mod:`analysis_src.inputs` (validated tables) ->
+:mod:`analysis_src.analysis` -> :mod:`analysis_src.report` (parameterised
+notebooks, pages) -> :mod:`analysis_src.pipeline` (the build). Importing the
+package has no side effects.
 """
 
 __version__ = "0.1.0"
-
-import pandas as _pandas
-
-# Tables in the book show their text in full: pandas would cut cells at 50 characters.
-_pandas.set_option("display.max_colwidth", None)

@@ -21,23 +21,27 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from analysis_src.config import protocol
+
 SUPPRESSED = "c"
 NOT_APPLICABLE = "z"
-SMALLEST_SHOWN = 6  # counts of people from 1 to 5 are suppressed
 
-NOTES = (
-    "`c` suppressed: a count of 1 to 5 people, a figure computed from one, or a cell that would reveal one. "
-    "`z` not applicable. `x` not available."
-)
+
+def notes() -> str:
+    """The key to the symbols, as printed under the book's tables."""
+    return (
+        f"`c` suppressed: a count of {protocol.current().disclosure.suppressed_label} people, a figure computed "
+        "from one, or a cell that would reveal one. `z` not applicable. `x` not available."
+    )
 
 
 def is_small(value: object) -> bool:
-    """True for a count of people that must be suppressed (1 to 5)."""
+    """True for a count of people that must be suppressed (1 to 5, or as ``protocol.yml`` sets)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return False
-    return not math.isnan(number) and 0 < number < SMALLEST_SHOWN
+    return not math.isnan(number) and 0 < number <= protocol.current().disclosure.largest_suppressed_count
 
 
 def suppression_mask(counts: pd.Series, additive: bool = False) -> pd.Series:

@@ -12,5 +12,5 @@ python3.11 -m venv "$tmp/venv"
   --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
   --quiet --no-header --no-annotate --output-file requirements.lock
 # Load lockfile.py by path: it uses the standard library only (the package itself needs pandas).
-python3.11 -c "import importlib.util as u; s = u.spec_from_file_location('lockfile', 'analysis_src/lockfile.py'); m = u.module_from_spec(s); s.loader.exec_module(m); m.write_environment_yml()"
+python3.11 -c "import importlib.util as u; s = u.spec_from_file_location('lockfile', 'analysis_src/tools/lockfile.py'); m = u.module_from_spec(s); s.loader.exec_module(m); m.write_environment_yml()"
 echo "requirements.lock and environment.yml updated"

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
+from analysis_src.config import protocol
 from analysis_src.inputs.manifest import load_manifest
 from analysis_src.paths import SYNTHETIC_DATA_DIR
 
@@ -39,3 +41,24 @@ def built_book(tmp_path_factory):
     targets = build.targets_under(tmp_path_factory.mktemp("built"))
     build.build(targets)
     return targets
+
+
+@pytest.fixture
+def use_protocol(monkeypatch, tmp_path):
+    """Put an altered ``protocol.yml`` in place for one test: ``use_protocol({"feasibility.reach_tolerance": 0.1})``.
+
+    The altered file is written and loaded like the real one, so it is validated too.
+    """
+
+    def apply(changes: dict) -> protocol.Protocol:
+        raw = yaml.safe_load(protocol.PROTOCOL_PATH.read_text(encoding="utf-8"))
+        for dotted, value in changes.items():
+            section, key = dotted.split(".")
+            raw[section][key] = value
+        path = tmp_path / "protocol.yml"
+        path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+        altered = protocol.load_protocol(path)
+        monkeypatch.setattr(protocol, "current", lambda: altered)
+        return altered
+
+    return apply

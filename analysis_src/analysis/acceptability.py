@@ -1,4 +1,4 @@
-"""Acceptability to staff and families: share positive on a 5-point scale against the 70% criterion."""
+"""Acceptability to staff and families: share positive on a 5-point scale against the protocol's criterion."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import pandas as pd
 from scipy import stats
 
 from analysis_src.analysis.effects import wilson
+from analysis_src.config import protocol
 from analysis_src.disclosure import protect_table, suppression_mask
 
-CRITERION = 0.70  # the protocol: 70% of each group positive
-POSITIVE = (4, 5)
 STAFF_ROLES = {"social_worker": "Social workers", "team_manager": "Team managers", "senior_leader": "Senior leaders"}
 STAFF_ITEM = "acceptable_overall"
 FAMILY_ITEM = "helpful"
@@ -25,16 +24,17 @@ LIKERT = {1: "Very negative", 2: "Negative", 3: "Neutral", 4: "Positive", 5: "Ve
 
 
 def verdict(ci_low: float, ci_high: float) -> int:
-    """1 met (CI wholly at or above 70%), 0 not met (CI wholly below), -1 uncertain (CI spans 70%)."""
-    if ci_low >= CRITERION:
+    """1 met (CI wholly at or above the criterion), 0 not met (CI wholly below), -1 uncertain (CI spans it)."""
+    criterion = protocol.current().acceptability.criterion
+    if ci_low >= criterion:
         return 1
-    if ci_high < CRITERION:
+    if ci_high < criterion:
         return 0
     return -1
 
 
 def _share(values: pd.Series, key: str) -> dict[str, float]:
-    result = wilson(int(values.isin(POSITIVE).sum()), len(values))
+    result = wilson(int(values.isin(protocol.current().acceptability.positive_answers).sum()), len(values))
     return {
         f"{key}.respondents": len(values),
         f"{key}.share_positive": result.estimate,
@@ -76,10 +76,11 @@ _VERDICT = {1: "met", 0: "not met", -1: "uncertain"}
 
 
 def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
-    """Share positive (4-5) with 95% CI for each group, and the reading against 70%.
+    """Share positive with 95% CI for each group, and the reading against the protocol's criterion.
 
     A group of 1 to 5 respondents is suppressed (``c``), with everything computed from it.
     """
+    criterion = f"{protocol.current().acceptability.criterion_label} criterion"
     groups = {f"acceptability.{r}": label for r, label in STAFF_ROLES.items()}
     groups |= {"acceptability.family_t1": "Families at T1", "acceptability.family_t2": "Families at T2"}
     rows = []
@@ -94,14 +95,14 @@ def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
                     f"{figures[f'{key}.share_positive']:.0%} "
                     f"({figures[f'{key}.ci_low']:.0%} to {figures[f'{key}.ci_high']:.0%})"
                 ),
-                "70% criterion": _VERDICT[figures[f"{key}.criterion_met"]],
+                criterion: _VERDICT[figures[f"{key}.criterion_met"]],
             }
         )
     frame = pd.DataFrame(rows).set_index("Group").rename_axis(None)
     return protect_table(
         frame,
         counts=["Respondents"],
-        derived={"Share positive (95% CI)": "Respondents", "70% criterion": "Respondents"},
+        derived={"Share positive (95% CI)": "Respondents", criterion: "Respondents"},
         formats={"Respondents": "{:,.0f}"},
     )
 

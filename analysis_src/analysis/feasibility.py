@@ -5,10 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analysis_src.config import protocol
 from analysis_src.disclosure import protect_chart_data, protect_table
 from analysis_src.inputs.manifest import Pilot
 
-REACH_TOLERANCE = 0.30  # the protocol's criterion: planned number of families within ±30%
 COHORT_KEYS = {"0-4": "age_0_4", "5-9": "age_5_9", "10-17": "age_10_17"}
 
 
@@ -41,9 +41,10 @@ def reach_figures(pilot: Pilot, families: pd.DataFrame, transactions: pd.DataFra
     figures = {
         "feasibility.families_reached": reached,
         "feasibility.reach_ratio": ratio,
-        # Compare counts, not a ratio of floats: 13 reached against 10 planned is exactly +30%, met.
+        # Compare counts, not a ratio of floats: 13 reached against 10 planned is exactly +30%, met at ±30%.
         "feasibility.within_30pct": int(
-            abs(reached - pilot.planned_families) <= REACH_TOLERANCE * pilot.planned_families
+            abs(reached - pilot.planned_families)
+            <= protocol.current().feasibility.reach_tolerance * pilot.planned_families
         ),
         "funnel.referred": len(families),
         "funnel.eligible": int(eligible.sum()),

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from analysis_src.analysis.its import segmented_regression
+from analysis_src.config import protocol
 from analysis_src.disclosure import is_small, protect_table
 from analysis_src.inputs.manifest import Pilot
 
@@ -31,10 +32,6 @@ INDICATORS = {
 # Days in care counts child-days, so its exposure is child-days too: a 28-day February
 # would otherwise look like a fall in care, and confound the seasonal terms with the step.
 CHILD_DAY_INDICATORS = {"days_in_care"}
-# Harmonic terms need at least two full years to separate season from the step.
-MIN_MONTHS_FOR_SEASONALITY = 24
-# Durbin-Watson outside this band suggests autocorrelated residuals.
-DURBIN_WATSON_BAND = (1.5, 2.5)
 
 
 def prepare(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +84,8 @@ def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_cha
     by_period = frame.groupby("after")[indicator].sum()
     if len(by_period) < 2 or (by_period == 0).any():
         return None
-    seasonal = len(frame) >= MIN_MONTHS_FOR_SEASONALITY
+    # Harmonic terms need enough months to separate season from the step (protocol.yml).
+    seasonal = len(frame) >= protocol.current().outcomes.min_months_for_seasonality
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return segmented_regression(
@@ -118,7 +116,8 @@ def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
 def its_table(figures: dict[str, float]) -> pd.DataFrame:
     """Rate ratios with 95% CIs, the slope-change sensitivity, and the autocorrelation check."""
     rows = []
-    low, high = DURBIN_WATSON_BAND
+    # Durbin-Watson outside this band suggests autocorrelated residuals.
+    low, high = protocol.current().outcomes.durbin_watson_band
     for indicator, label in INDICATORS.items():
         key = f"outcomes.its.{indicator}"
         if f"{key}.rate_ratio" not in figures:

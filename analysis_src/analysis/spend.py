@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analysis_src.config import protocol
 from analysis_src.disclosure import protect_chart_data, show_count
 from analysis_src.inputs.manifest import Pilot
 
@@ -86,9 +87,14 @@ def monthly_spend_chart(by_month: pd.DataFrame, pilot_name: str) -> alt.Chart:
     )
 
 
-SMALL_TRANSACTION_GBP = 20
 PER_FAMILY_BINS = [0, 100, 250, 500, 1_000, 2_000, 4_000, 10_000, float("inf")]
-TRANSACTION_BINS = [0, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, float("inf")]
+# Log-spaced bands of transaction size; the protocol's small-transaction line is added as an edge.
+_TRANSACTION_EDGES = [0, 5, 10, 50, 100, 200, 500, 1_000, 2_000, 5_000, float("inf")]
+
+
+def transaction_bins() -> list[float]:
+    """Edges of the transaction-size bands: log-spaced, with the small-transaction line of ``protocol.yml``."""
+    return sorted({*_TRANSACTION_EDGES, protocol.current().spend.small_transaction_gbp})
 
 
 def _bin_labels(edges: list[float]) -> list[str]:
@@ -110,7 +116,7 @@ def distribution_figures(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, 
     -------
     dict
         Per-family median and quartiles, the share of families above the per-family
-        budget, and the share of transactions under £20.
+        budget, and the share of transactions under the protocol's small-transaction line.
     """
     per_family = per_family_spend(transactions)
     return {
@@ -118,7 +124,9 @@ def distribution_figures(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, 
         "spend.per_family_q1_gbp": float(per_family.quantile(0.25)),
         "spend.per_family_q3_gbp": float(per_family.quantile(0.75)),
         "spend.per_family_share_over_budget": float((per_family > pilot.budget_per_family_gbp).mean()),
-        "spend.share_transactions_under_20": float((transactions["amount_gbp"] < SMALL_TRANSACTION_GBP).mean()),
+        "spend.share_transactions_under_20": float(
+            (transactions["amount_gbp"] < protocol.current().spend.small_transaction_gbp).mean()
+        ),
     }
 
 
@@ -161,10 +169,13 @@ def per_family_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
 
 
 def transaction_size_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
-    """Distribution of transaction sizes in log-spaced bands; those under £20 highlighted."""
-    data = binned(transactions["amount_gbp"], TRANSACTION_BINS, "transactions")
-    title = f"{pilot.name}: transaction sizes (bands widen on a log scale; under £20 highlighted)"
-    return histogram_chart(data, "transactions", title, "Transaction size", highlight="£10-£20")
+    """Distribution of transaction sizes in log-spaced bands; those under the small-transaction line highlighted."""
+    spend = protocol.current().spend
+    edges = transaction_bins()
+    data = binned(transactions["amount_gbp"], edges, "transactions")
+    title = f"{pilot.name}: transaction sizes (bands widen on a log scale; under {spend.small_label} highlighted)"
+    last_small_band = _bin_labels(edges)[edges.index(spend.small_transaction_gbp) - 1]
+    return histogram_chart(data, "transactions", title, "Transaction size", highlight=last_small_band)
 
 
 def cumulative_against_forecast(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
@@ -203,7 +214,7 @@ _SUMMARY_ROWS = [
     ("Cheapest transaction", "spend.min_transaction_gbp", "£{:,.2f}"),
     ("Median transaction", "spend.median_transaction_gbp", "£{:,.2f}"),
     ("Dearest transaction", "spend.max_transaction_gbp", "£{:,.2f}"),
-    ("Share of transactions under £20", "spend.share_transactions_under_20", "{:.0%}"),
+    ("Share of transactions under {small_transaction}", "spend.share_transactions_under_20", "{:.0%}"),
     ("Median spend per family", "spend.per_family_median_gbp", "£{:,.0f}"),
     ("Spend per family, lower quartile", "spend.per_family_q1_gbp", "£{:,.0f}"),
     ("Spend per family, upper quartile", "spend.per_family_q3_gbp", "£{:,.0f}"),
@@ -213,8 +224,9 @@ _SUMMARY_ROWS = [
 
 def summary_table(figures: dict[str, float]) -> pd.DataFrame:
     """The spend summary as a table: label, formatted value and the ledger key it comes from."""
+    slots = protocol.current().slots()
     rows = [
-        (label, fmt(figures[key]) if callable(fmt) else fmt.format(figures[key]), key)
+        (label.format(**slots), fmt(figures[key]) if callable(fmt) else fmt.format(figures[key]), key)
         for label, key, fmt in _SUMMARY_ROWS
     ]
     return pd.DataFrame(rows, columns=["Figure", "Value", "Ledger key"]).set_index("Figure").rename_axis(None)

@@ -20,6 +20,8 @@ from analysis_src.analysis.effects import (
     risk_ratio,
     standardised_mean_difference,
 )
+from analysis_src.config import protocol
+from analysis_src.config.protocol import number, percent
 from analysis_src.disclosure import SUPPRESSED, is_small, protect_chart_data, protect_table, show_count, split_masks
 
 BINARY_OUTCOMES = {
@@ -29,13 +31,6 @@ BINARY_OUTCOMES = {
     "care_entry": "Entry to care",
 }
 COUNT_OUTCOMES = {"days_in_care": "Days in care"}
-SMD_FLAG = 0.1
-# The protocol: a small effect of 0.1-0.2 counts as evidence of promise.
-PROMISE_BAND = (0.1, 0.2)
-# Pre-specified here: randomisation "proceeded as planned" when at least 90% of eligible
-# families were randomised and no more than 10% of allocations were overridden.
-MIN_SHARE_RANDOMISED = 0.90
-MAX_SHARE_DEVIATIONS = 0.10
 
 
 @dataclass(frozen=True)
@@ -89,9 +84,10 @@ def flow_counts(data: TrialData) -> dict[str, float]:
         figures[f"trial.{arm}.analysed"] = int((allocated["followed_up"] == "Y").sum())
     figures["trial.deviations"] = int((randomised["allocated_arm"] != randomised["arm_received"]).sum())
     figures["trial.share_eligible_randomised"] = figures["trial.randomised"] / max(figures["trial.eligible"], 1)
+    rule = protocol.current().trial
     figures["trial.proceeded_as_planned"] = int(
-        figures["trial.share_eligible_randomised"] >= MIN_SHARE_RANDOMISED
-        and figures["trial.deviations"] <= MAX_SHARE_DEVIATIONS * figures["trial.randomised"]
+        figures["trial.share_eligible_randomised"] >= rule.min_share_randomised
+        and figures["trial.deviations"] <= rule.max_share_deviations * figures["trial.randomised"]
     )
     return figures
 
@@ -128,7 +124,8 @@ BASELINE = {
 
 
 def balance_table(data: TrialData) -> pd.DataFrame:
-    """Baseline characteristics by allocated arm with standardised mean differences; |SMD| > 0.1 flagged."""
+    """Baseline characteristics by allocated arm with standardised mean differences; large |SMD| flagged."""
+    flag = protocol.current().trial.smd_flag
     rows = []
     frame = data.analysed.assign(previous_cp_plan=(data.analysed["previous_cp_plan"] == "Y").astype(float))
     for column, (label, binary) in BASELINE.items():
@@ -144,7 +141,7 @@ def balance_table(data: TrialData) -> pd.DataFrame:
             else:
                 row[arm.capitalize()] = f"{values.mean():.1f} ({values.std():.1f})"
         row["SMD"] = f"{smd:+.2f}"
-        row["Flag"] = "imbalance (|SMD| > 0.1)" if abs(smd) > SMD_FLAG else ""
+        row["Flag"] = f"imbalance (|SMD| > {number(flag)})" if abs(smd) > flag else ""
         row["_smd"] = smd
         rows.append(row)
     return pd.DataFrame(rows).set_index("Characteristic").rename_axis(None)
@@ -152,11 +149,12 @@ def balance_table(data: TrialData) -> pd.DataFrame:
 
 def promise(g_low: float, g: float, g_high: float) -> str:
     """Read an effect size against the protocol's band of promise (a reduction is a negative g)."""
-    low, high = PROMISE_BAND
+    band = protocol.current().promise
+    low, high = band.low, band.high
     if g_low < -high and g_high > high:
         return "CI too wide to tell"
     if g_high < -low:
-        return "promise: CI shows a reduction of at least 0.1"
+        return f"promise: CI shows a reduction of at least {number(low)}"
     if g <= -low:
         return "estimate in the band of promise, CI includes no effect"
     return "no sign of promise"
@@ -267,7 +265,10 @@ def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float
 def balance_figures(table: pd.DataFrame) -> dict[str, float]:
     """The largest absolute standardised mean difference, and how many characteristics are flagged."""
     smd = table["_smd"].abs()
-    return {"balance.max_abs_smd": float(smd.max()), "balance.flagged": int((smd > SMD_FLAG).sum())}
+    return {
+        "balance.max_abs_smd": float(smd.max()),
+        "balance.flagged": int((smd > protocol.current().trial.smd_flag).sum()),
+    }
 
 
 def randomisation_table(data: TrialData) -> pd.DataFrame:
@@ -399,9 +400,11 @@ def trial_texts(figures: dict[str, float]) -> dict[str, str]:
     """Sentences for the trial page, computed from its figures."""
     planned = "**Yes**" if figures["trial.proceeded_as_planned"] == 1 else "**No**"
     deviations = show_count(figures["trial.deviations"])
+    rule = protocol.current().trial
     feasibility = (
-        f"{planned}, by the criteria set here before looking at outcomes (at least {MIN_SHARE_RANDOMISED:.0%} of "
-        f"eligible families randomised, at most {MAX_SHARE_DEVIATIONS:.0%} of allocations overridden): "
+        f"{planned}, by the criteria set here before looking at outcomes "
+        f"(at least {percent(rule.min_share_randomised)} of eligible families randomised, "
+        f"at most {percent(rule.max_share_deviations)} of allocations overridden): "
         f"{figures['trial.share_eligible_randomised']:.0%} of eligible families were randomised and "
         f"{deviations} of {show_count(figures['trial.randomised'])} allocations were overridden. "
         "The ratio in force is shown below, including any change at the midpoint."

@@ -15,16 +15,20 @@ import altair as alt
 import pandas as pd
 from scipy import stats
 
-ALPHA = 0.05
-POWER = 0.80
-TARGET_EFFECT = 0.2  # the top of the protocol's band of promise
+from analysis_src.config import protocol
+from analysis_src.config.protocol import number
 
 
-MIN_CLUSTERS = 3
+def target_effect() -> float:
+    """The effect a future trial is sized to detect: the top of the protocol's band of promise."""
+    return protocol.current().promise.high
 
 
-def multiplier(df: float, alpha: float = ALPHA, power: float = POWER) -> float:
-    """Bloom's multiplier M for a two-sided test with ``df`` degrees of freedom."""
+def multiplier(df: float, alpha: float | None = None, power: float | None = None) -> float:
+    """Bloom's multiplier M for a two-sided test with ``df`` degrees of freedom (``protocol.yml``'s alpha and power)."""
+    design = protocol.current().trial_design
+    alpha = design.alpha if alpha is None else alpha
+    power = design.power if power is None else power
     return float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df))
 
 
@@ -40,8 +44,12 @@ def mdes_cluster(clusters: int, per_cluster: float, icc: float, share_treated: f
     return multiplier(clusters - 2) * math.sqrt(variance)
 
 
-def families_for_effect(effect: float = TARGET_EFFECT, share_treated: float = 0.5, design_effect: float = 1.0) -> int:
-    """Families an individually randomised trial needs to detect ``effect`` (times a design effect)."""
+def families_for_effect(effect: float | None = None, share_treated: float = 0.5, design_effect: float = 1.0) -> int:
+    """Families an individually randomised trial needs to detect ``effect`` (times a design effect).
+
+    ``effect`` defaults to :func:`target_effect`.
+    """
+    effect = target_effect() if effect is None else effect
     n = 10
     while mdes_individual(n, share_treated) > effect:
         n = math.ceil(n * 1.05) if mdes_individual(n, share_treated) > effect * 1.2 else n + 1
@@ -58,29 +66,32 @@ def design_figures(families_per_authority: float, icc: float, authorities: int, 
     per_worker = families / max(workers, 1)
     figures = {
         "trial_design.mdes_individual": mdes_individual(families),
-        "trial_design.families_for_effect_0_2": families_for_effect(TARGET_EFFECT, 0.5, design_effect(per_worker, icc)),
+        "trial_design.families_for_effect_0_2": families_for_effect(
+            target_effect(), 0.5, design_effect(per_worker, icc)
+        ),
         "trial_design.icc_used": icc,
         "trial_design.families_per_authority": families_per_authority,
     }
-    if authorities >= MIN_CLUSTERS:  # t has J - 2 degrees of freedom: no test with fewer than 3 clusters
+    # t has J - 2 degrees of freedom: no test with fewer than 3 clusters (protocol.yml may ask for more).
+    if authorities >= protocol.current().trial_design.min_clusters:
         figures["trial_design.mdes_cluster"] = mdes_cluster(authorities, families_per_authority, icc)
     return figures
 
 
 def cluster_text(figures: dict[str, float], authorities: int) -> str:
-    """The sentence on randomising authorities, judged against an effect of 0.2 from the figures."""
+    """The sentence on randomising authorities, judged against the target effect from the figures."""
     if "trial_design.mdes_cluster" not in figures:
         noun = "authority" if authorities == 1 else "authorities"
         return (
             f"Randomising authorities instead cannot be assessed from {authorities} {noun}: a trial that randomises "
-            f"clusters needs at least {MIN_CLUSTERS} of them."
+            f"clusters needs at least {protocol.current().trial_design.min_clusters} of them."
         )
     mdes = figures["trial_design.mdes_cluster"]
-    verdict = "larger" if mdes > TARGET_EFFECT else "no larger"
+    verdict = "larger" if mdes > target_effect() else "no larger"
     return (
         f"Randomising authorities instead, with as many authorities as there were pilots ({authorities}) and "
         f"{figures['trial_design.families_per_authority']:,.0f} families each, the minimum detectable effect would be "
-        f"{mdes:.2f}, {verdict} than an effect of {TARGET_EFFECT}."
+        f"{mdes:.2f}, {verdict} than an effect of {number(target_effect())}."
     )
 
 
@@ -95,7 +106,7 @@ def mdes_by_authorities(families_per_authority: float, iccs: dict[str, float], c
 
 
 def mdes_chart(data: pd.DataFrame) -> alt.LayerChart:
-    """Lines of MDES against the number of authorities, with the protocol's 0.2 marked."""
+    """Lines of MDES against the number of authorities, with the protocol's target effect marked."""
     lines = (
         alt.Chart(data, title="Minimum detectable effect size by number of authorities randomised", width=520)
         .mark_line()
@@ -106,11 +117,12 @@ def mdes_chart(data: pd.DataFrame) -> alt.LayerChart:
             tooltip=["authorities:Q", "scenario:N", alt.Tooltip("mdes:Q", format=".2f")],
         )
     )
-    rule = alt.Chart(pd.DataFrame({"y": [TARGET_EFFECT]})).mark_rule(strokeDash=[4, 4], aria=False).encode(y="y:Q")
+    rule = alt.Chart(pd.DataFrame({"y": [target_effect()]})).mark_rule(strokeDash=[4, 4], aria=False).encode(y="y:Q")
     return alt.layer(lines, rule)
 
 
 def mdes_scenarios(design: dict[str, float]) -> pd.DataFrame:
     """MDES by number of authorities for the pilot's ICC and two assumed ICCs (the pilot's is imprecise)."""
-    iccs = {f"pilot estimate {design['icc']:.3f}": design["icc"], "0.05 (assumed)": 0.05, "0.10 (assumed)": 0.10}
+    iccs = {f"pilot estimate {design['icc']:.3f}": design["icc"]}
+    iccs |= {f"{icc:.2f} (assumed)": icc for icc in protocol.current().trial_design.assumed_iccs}
     return mdes_by_authorities(design["families_per_authority"], iccs)

@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis_src.config import protocol
+from analysis_src.config.protocol import ProtocolError
 from analysis_src.inputs.contracts import DataValidationError, authorities_with_data, read_tables
 from analysis_src.inputs.manifest import ManifestError, load_manifest
 from analysis_src.paths import MANIFEST_PATH, SYNTHETIC_DATA_DIR
@@ -23,9 +25,10 @@ def check_folder(data_dir: Path, manifest: Path | None = None, drop_unknown_colu
 
     Raises
     ------
-    ManifestError, DataValidationError
-        When the manifest or the data break their contracts (every problem listed).
+    ProtocolError, ManifestError, DataValidationError
+        When the protocol's numbers, the manifest or the data break their contracts (every problem listed).
     """
+    protocol.current()
     if manifest is None:
         manifest = data_dir / "pilots.yml" if (data_dir / "pilots.yml").is_file() else MANIFEST_PATH
     pilots = load_manifest(manifest)
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         lines = check_folder(args.data, args.manifest, args.drop_unknown_columns)
-    except (ManifestError, DataValidationError) as error:
+    except (ProtocolError, ManifestError, DataValidationError) as error:
         print(f"Check failed: the folder cannot be built as it is.\n{error}", file=sys.stderr)
         return 2
     print("\n".join(lines))

@@ -30,6 +30,8 @@ import yaml
 
 from analysis_src import __version__
 from analysis_src.analysis.costs import load_unit_costs
+from analysis_src.config import protocol
+from analysis_src.config.protocol import ProtocolError
 from analysis_src.inputs.contracts import (
     DROP_COLUMNS_ENV,
     SALT_ENV,
@@ -205,12 +207,18 @@ def _prune(folder: Path, keep: set[Path]) -> None:
                 path.unlink()
 
 
+def _protocol_replacements() -> dict[str, str]:
+    """The protocol's labels for the templates' ``{{ protocol.<slot> }}`` placeholders."""
+    return {f"{{{{ protocol.{slot} }}}}": label for slot, label in protocol.current().slots().items()}
+
+
 def _replacements(pilot: Pilot) -> dict[str, str]:
     return {
         "{{ name }}": pilot.name,
         "{{ slug }}": pilot.slug,
         "{{ target_group }}": pilot.target_group,
         "{{ price_year }}": load_unit_costs().price_year,
+        **_protocol_replacements(),
     }
 
 
@@ -251,7 +259,9 @@ def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
         if is_current([targets.book_dir / page], digest):
             reused.append(label)
         else:
-            programme_runs.append(Run(label, template, targets.runs_dir / page, dict(common), {}, digest))
+            programme_runs.append(
+                Run(label, template, targets.runs_dir / page, dict(common), _protocol_replacements(), digest)
+            )
     return Plan(authority_runs, programme_runs, reused, notebooks, authority_notebooks)
 
 
@@ -505,7 +515,8 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop
         What was executed and what was reused.
     """
     started = time.perf_counter()
-    _say(f"[1/5] Validating the manifest {_portable(targets.manifest)}")
+    _say(f"[1/5] Validating the protocol's numbers and the manifest {_portable(targets.manifest)}")
+    protocol.current()
     pilots, manifest = pilots_to_build(targets)
     targets = dataclasses.replace(targets, manifest=manifest)
     _say(f"[2/5] Validating the data in {_portable(targets.data_dir)}")
@@ -579,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         salt = {} if is_synthetic(targets) else {SALT_ENV: salt_for(targets.stage_dir.parent)}
         with _environment(salt):
             build(targets, jobs=args.jobs, drop_unknown_columns=args.drop_unknown_columns)
-    except (ManifestError, DataValidationError) as error:
+    except (ProtocolError, ManifestError, DataValidationError) as error:
         print(f"Build stopped: invalid input. Nothing was changed.\n{error}", file=sys.stderr)
         return 2
     except BuildError as error:

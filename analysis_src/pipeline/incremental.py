@@ -3,10 +3,12 @@
 An executed notebook records, in its metadata, the hash of everything it was
 computed from. A rebuild re-executes a notebook only when that hash changes:
 
-* a pilot chapter (and its trial page) depends on the templates, the
-  ``analysis_src`` source, the lock file, the Python minor version, that
-  authority's manifest entry, the notebook parameters and **that authority's
-  rows** of every input table;
+* a pilot chapter (and its trial page) depends on the code a notebook can
+  import (:data:`NOTEBOOK_SOURCES`: the package's ``config``, ``inputs``,
+  ``analysis`` and ``report`` layers with the templates, less the gate and the
+  Sphinx extension), the lock file, the Python minor version, that authority's
+  manifest entry, the notebook parameters and **that authority's rows** of
+  every input table;
 * the synthesis and the logic model depend on the same code and on every
   authority's hash, so they are recomputed whenever any authority changes.
 
@@ -28,8 +30,13 @@ from analysis_src.paths import PROJECT_ROOT
 
 SOURCE_DIR = PROJECT_ROOT / "analysis_src"
 LOCK_PATH = PROJECT_ROOT / "requirements.lock"
-# The code a notebook's outputs can depend on: modules, rule files and templates.
-_SOURCE_SUFFIXES = {".py", ".yml", ".ipynb"}
+# What an executed notebook can depend on, relative to the package: the layers it imports
+# and the templates. The pipeline and the tools run notebooks but cannot change their outputs.
+NOTEBOOK_SOURCES = ("__init__.py", "paths.py", "disclosure.py", "config", "inputs", "analysis", "report")
+# Parts of those layers that work on the built HTML, never inside a notebook.
+NOT_NOTEBOOK_SOURCES = ("report/gate.py", "report/sphinx_ext.py")
+# The code a notebook's outputs can depend on: modules, rule files and templates (notebooks, Markdown).
+_SOURCE_SUFFIXES = {".py", ".yml", ".ipynb", ".md"}
 METADATA_KEY = "devolved_budgets"
 
 
@@ -40,16 +47,35 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def code_hash(source_dir: Path = SOURCE_DIR, lock: Path = LOCK_PATH) -> str:
-    """Hash of the analysis code, the templates, the lock file and the Python minor version.
+def notebook_source_files(source_dir: Path = SOURCE_DIR) -> list[Path]:
+    """The files under ``source_dir`` that an executed notebook can depend on, in path order.
 
-    Files are taken in path order, by relative name and bytes; caches such as
-    ``__pycache__`` are ignored.
+    Only :data:`NOTEBOOK_SOURCES` count, less :data:`NOT_NOTEBOOK_SOURCES`;
+    caches such as ``__pycache__`` are ignored.
+    """
+    files = []
+    for name in NOTEBOOK_SOURCES:
+        root = source_dir / name
+        candidates = [root] if root.is_file() else sorted(root.rglob("*"))
+        files += [
+            path
+            for path in candidates
+            if path.is_file()
+            and path.suffix in _SOURCE_SUFFIXES
+            and "__pycache__" not in path.parts
+            and path.relative_to(source_dir).as_posix() not in NOT_NOTEBOOK_SOURCES
+        ]
+    return sorted(files)
+
+
+def code_hash(source_dir: Path = SOURCE_DIR, lock: Path = LOCK_PATH) -> str:
+    """Hash of the code notebooks can depend on, the lock file and the Python minor version.
+
+    Files are taken in path order, by relative name and bytes (see :func:`notebook_source_files`).
     """
     parts = [platform.python_version_tuple()[0].encode(), platform.python_version_tuple()[1].encode()]
-    for path in sorted(source_dir.rglob("*")):
-        if path.suffix in _SOURCE_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
-            parts += [path.relative_to(source_dir).as_posix().encode(), path.read_bytes()]
+    for path in notebook_source_files(source_dir):
+        parts += [path.relative_to(source_dir).as_posix().encode(), path.read_bytes()]
     parts.append(lock.read_bytes() if lock.is_file() else b"")
     return _sha256(*parts)
 

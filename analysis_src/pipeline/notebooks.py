@@ -9,6 +9,7 @@ run-specific parts and nothing computed.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import nbformat
@@ -66,6 +67,10 @@ def execute(template: Path, output: Path, parameters: dict) -> None:
     )
 
 
+# A template slot such as "{{ name }}" or "{{ protocol.reach_tolerance }}".
+_PLACEHOLDER = re.compile(r"\{\{ *[\w.]+ *\}\}")
+
+
 def clean_executed(path: Path, replacements: dict[str, str], metadata: dict | None = None) -> nbformat.NotebookNode:
     """Strip run-specific metadata from an executed notebook and fill its title placeholders.
 
@@ -99,6 +104,9 @@ def clean_executed(path: Path, replacements: dict[str, str], metadata: dict | No
         if cell.cell_type == "markdown":
             for placeholder, value in replacements.items():
                 cell.source = cell.source.replace(placeholder, value)
+            unfilled = _PLACEHOLDER.findall(cell.source)
+            if unfilled:
+                raise ValueError(f"{path.name}: cell {cell.id}: no value for the template slot {unfilled[0]}")
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)

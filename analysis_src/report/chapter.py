@@ -17,6 +17,7 @@ from analysis_src.analysis.feasibility import reach_figures
 from analysis_src.analysis.governance import governance_figures
 from analysis_src.analysis.outcomes import INDICATORS, its_figures
 from analysis_src.analysis.spend import distribution_figures, spend_summary
+from analysis_src.config import protocol
 from analysis_src.disclosure import show_count
 from analysis_src.inputs.contracts import Tables, load_tables
 from analysis_src.inputs.manifest import Pilot, load_manifest, pilot_by_slug
@@ -101,10 +102,11 @@ def _verdict(flag: float) -> str:
 def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]:
     """Sentences whose wording depends on the figures, for ``{glue:md}`` (numbers from the ledger)."""
     pilot = chapter.pilot
+    within = _verdict(figures["feasibility.within_30pct"])
     reach = (
         f"The pilot reached {show_count(figures['feasibility.families_reached'])} families against a plan of "
         f"{show_count(figures['families.planned'])} ({figures['feasibility.reach_ratio']:.0%} of plan): the protocol's "
-        f"criterion of the planned number within ±30% is {_verdict(figures['feasibility.within_30pct'])}."
+        f"criterion of the planned number within {protocol.current().feasibility.reach_label} is {within}."
     )
     if pilot.approval_threshold_basis == "not_stated":
         governance = (

@@ -15,11 +15,17 @@ import re
 from pathlib import Path
 
 import altair as alt
+import pandas as pd
 from IPython.display import HTML
 
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 BUNDLE_NAME = "vega-bundle.js"
+
+
+def tables_in_full() -> None:
+    """Let pandas print every table cell of this kernel in full (it would cut cells at 50 characters)."""
+    pd.set_option("display.max_colwidth", None)
 
 
 @alt.theme.register("devolved_budgets", enable=True)

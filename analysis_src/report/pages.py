@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis_src.disclosure import NOTES
+from analysis_src.disclosure import notes
 from analysis_src.inputs.contracts import load_dictionary, type_text
 from analysis_src.report.ledger import documented_keys
 
@@ -119,7 +119,7 @@ def data_page(synthetic: bool = True) -> str:
             "a check on the built book refuses any.",
             "",
             "```{note}",
-            NOTES,
+            notes(),
             "```",
             "",
             "## Data dictionary",

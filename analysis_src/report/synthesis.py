@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from analysis_src.analysis.spend import SMALL_TRANSACTION_GBP, spend_summary
+from analysis_src.analysis.spend import spend_summary
+from analysis_src.config import protocol
+from analysis_src.config.protocol import percent
 from analysis_src.disclosure import show_count
 from analysis_src.inputs.contracts import Tables, load_tables
 from analysis_src.inputs.manifest import Pilot, load_manifest
@@ -51,7 +53,7 @@ def synthesis_figures(pilots: list[Pilot], tables: Tables) -> dict[str, float]:
         )
     }
     totals["spend.share_of_expected"] = totals["spend.total_gbp"] / totals["spend.expected_total_gbp"]
-    under_20 = (tables.transactions["amount_gbp"] < SMALL_TRANSACTION_GBP).mean()
+    under_20 = (tables.transactions["amount_gbp"] < protocol.current().spend.small_transaction_gbp).mean()
     totals["spend.share_transactions_under_20"] = float(under_20)
     totals["pilots"] = len(pilots)
     return totals
@@ -159,10 +161,11 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], 
         support is left out, never reworded.
     """
     out = []
+    rules = protocol.current()
     under_20 = programme["spend.share_transactions_under_20"]
-    if under_20 > 0.5:
+    if under_20 > 0.5:  # "most": more than half
         out.append(
-            f"Most transactions were small: {under_20:.0%} across the programme were under £20 "
+            f"Most transactions were small: {under_20:.0%} across the programme were under {rules.spend.small_label} "
             f"({_evidence_links('section 2 of each pilot chapter', pilots)})."
         )
     shares = {name: figures["spend.share_of_expected"] for name, figures in ledgers.items()}
@@ -175,12 +178,13 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], 
     within = [name for name, figures in ledgers.items() if figures["feasibility.within_30pct"] == 1]
     if len(within) == len(ledgers):
         out.append(
-            "Every pilot reached its planned number of families within the protocol's ±30% "
+            f"Every pilot reached its planned number of families within the protocol's {rules.feasibility.reach_label} "
             f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
         )
     elif within:
         out.append(
-            f"{len(within)} of {len(ledgers)} pilots reached their planned number of families within ±30% "
+            f"{len(within)} of {len(ledgers)} pilots reached their planned number of families within "
+            f"{rules.feasibility.reach_label} "
             f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
         )
     approved = {
@@ -188,26 +192,28 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], 
         for n, f in ledgers.items()
         if "spend.above_threshold_approved_share" in f
     }
-    if approved and all(share >= 0.9 for share in approved.values()):
+    if approved and all(share >= rules.governance.min_share_approved for share in approved.values()):
         out.append(
-            "Where an approval threshold applied, at least 90% of spending above it had a recorded manager's approval "
+            f"Where an approval threshold applied, at least {percent(rules.governance.min_share_approved)} of spending "
+            "above it had a recorded manager's approval "
             f"({_evidence_links('section 4 of each pilot chapter', pilots)})."
         )
     return out
 
 
 # Pre-specified progression criteria (CONSORT extension for pilot trials), with where the evidence is.
+# Labels take their thresholds from protocol.yml: {reach_tolerance}, {acceptability_criterion}.
 CRITERIA = {
     "reach_within_30pct": (
-        "Families reached within ±30% of plan, in every pilot",
+        "Families reached within {reach_tolerance} of plan, in every pilot",
         "section 1 of each pilot chapter",
     ),
     "staff_acceptability": (
-        "At least 70% of staff positive (all pilots pooled)",
+        "At least {acceptability_criterion} of staff positive (all pilots pooled)",
         "section 6 of each pilot chapter",
     ),
     "family_acceptability": (
-        "At least 70% of families positive at T2 (all pilots pooled)",
+        "At least {acceptability_criterion} of families positive at T2 (all pilots pooled)",
         "section 6 of each pilot chapter",
     ),
     "randomisation_as_planned": (
@@ -226,17 +232,18 @@ def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, 
     """Each progression criterion as 1 met, 0 not met or -1 uncertain, computed from the figures.
 
     Acceptability pools the pilots: the share positive with its Wilson interval, met when the
-    whole interval is at or above 70%, not met when wholly below. Randomisation is judged by
+    whole interval is at or above the protocol's criterion, not met when wholly below. Randomisation is judged by
     the randomised pilot's figures; with no randomised pilot it is uncertain.
     """
-    from analysis_src.analysis.acceptability import FAMILY_ITEM, POSITIVE, STAFF_ITEM, verdict
+    from analysis_src.analysis.acceptability import FAMILY_ITEM, STAFF_ITEM, verdict
     from analysis_src.analysis.effects import wilson
 
     figures = {"progression.reach_within_30pct": int(all(f["feasibility.within_30pct"] == 1 for f in ledgers.values()))}
     staff = tables.staff_survey[STAFF_ITEM]
     families = tables.family_survey.loc[tables.family_survey["wave"] == "T2", FAMILY_ITEM]
     for key, answers in (("staff_acceptability", staff), ("family_acceptability", families)):
-        share = wilson(int(answers.isin(POSITIVE).sum()), len(answers))
+        positive = protocol.current().acceptability.positive_answers
+        share = wilson(int(answers.isin(positive).sum()), len(answers))
         figures[f"progression.{key}"] = verdict(share.ci_low, share.ci_high)
         figures[f"progression.{key}.share_positive"] = share.estimate
     randomised = [f for f in ledgers.values() if "trial.proceeded_as_planned" in f]
@@ -251,9 +258,10 @@ def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, 
 
 def progression_table(figures: dict[str, float], pilots: list[Pilot]) -> pd.DataFrame:
     """The progression criteria with their status and links to the evidence in the pilots' pages."""
+    slots = protocol.current().slots()
     rows = [
         {
-            "Criterion": label,
+            "Criterion": label.format(**slots),
             "Status": STATUS[int(figures[f"progression.{key}"])],
             "Evidence": _evidence_links(where, pilots),
         }

@@ -4,13 +4,13 @@ import pandas as pd
 import pytest
 
 from analysis_src.analysis.spend import (
-    TRANSACTION_BINS,
     binned,
     cumulative_against_forecast,
     distribution_figures,
     spend_by_month,
     spend_summary,
     summary_table,
+    transaction_bins,
 )
 
 
@@ -77,7 +77,7 @@ def test_distribution_figures_on_a_hand_made_table(pilot, transactions):
 
 
 def test_binned_counts_use_closed_lower_edges():
-    counts = binned(pd.Series([4.99, 5.0, 19.99, 20.0, 6000.0]), TRANSACTION_BINS, "transactions").set_index("band")
+    counts = binned(pd.Series([4.99, 5.0, 19.99, 20.0, 6000.0]), transaction_bins(), "transactions").set_index("band")
     assert counts.loc["£0-£5", "transactions"] == 1
     assert counts.loc["£5-£10", "transactions"] == 1
     assert counts.loc["£10-£20", "transactions"] == 1

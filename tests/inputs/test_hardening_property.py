@@ -96,7 +96,10 @@ def _apply(frames, encodings, xlsx, missing, truncated, defect):
                 frame[col] = serial.map(lambda v: "" if pd.isna(v) else str(int(v))).where(days.notna(), frame[col])
     elif kind == "money":
         for col in _columns_of(name, "decimal"):
-            frame[col] = frame[col].map(lambda v: f"£{float(v):,.2f}" if v not in ("", None) else v)
+            # Drawn twice, the defect leaves values already written as money as they are.
+            frame[col] = frame[col].map(
+                lambda v: f"£{float(v):,.2f}" if v not in ("", None) and not str(v).startswith("£") else v
+            )
     elif kind == "whitespace" and column is not None and len(frame):
         frame.loc[row, column] = f"  {frame.loc[row, column]} "
     elif kind == "blank_rows":

@@ -51,22 +51,67 @@ def test_a_code_change_reruns_everything(pilots, tables, monkeypatch):
     assert len(build.plan(pilots, tables, build.default_targets()).executed) == 6
 
 
-def test_code_hash_covers_sources_and_templates_but_not_caches(tmp_path):
-    source = tmp_path / "analysis_src"
-    (source / "templates").mkdir(parents=True)
+def _package(root):
+    """A small package laid out like analysis_src, with a file in every layer."""
+    source = root / "analysis_src"
+    for path, text in {
+        "__init__.py": "",
+        "paths.py": "",
+        "disclosure.py": "",
+        "config/protocol.yml": "a: 1\n",
+        "inputs/readers.py": "",
+        "analysis/spend.py": "x = 1\n",
+        "report/chapter.py": "",
+        "report/gate.py": "",
+        "report/sphinx_ext.py": "",
+        "report/templates/chapter.ipynb": "{}",
+        "report/templates/pages/data.md": "# Data\n",
+        "pipeline/build.py": "",
+        "tools/bench.py": "",
+    }.items():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text(text)
     (source / "__pycache__").mkdir()
-    (source / "spend.py").write_text("x = 1\n")
-    (source / "templates" / "chapter.ipynb").write_text("{}")
+    return source
+
+
+def test_code_hash_covers_what_notebooks_import_and_templates(tmp_path):
+    source = _package(tmp_path)
     lock = tmp_path / "requirements.lock"
     lock.write_text("pandas==2.2.3\n")
     first = incremental.code_hash(source, lock)
     (source / "__pycache__" / "spend.cpython-311.pyc").write_bytes(b"\0")
     (source / "notes.txt").write_text("not code")
     assert incremental.code_hash(source, lock) == first
-    for path, text in ((source / "templates" / "chapter.ipynb", "{ }"), (lock, "pandas==2.2.4\n")):
-        path.write_text(text)
-        assert incremental.code_hash(source, lock) != first
+    for name in ("config/protocol.yml", "analysis/spend.py", "report/templates/chapter.ipynb", "disclosure.py"):
+        (source / name).write_text((source / name).read_text() + "\n")
+        assert incremental.code_hash(source, lock) != first, name
         first = incremental.code_hash(source, lock)
+    lock.write_text("pandas==2.2.4\n")
+    assert incremental.code_hash(source, lock) != first
+
+
+@pytest.mark.parametrize("name", ["tools/bench.py", "pipeline/build.py", "report/gate.py", "report/sphinx_ext.py"])
+def test_code_hash_ignores_code_that_no_notebook_runs(tmp_path, name):
+    source = _package(tmp_path)
+    lock = tmp_path / "requirements.lock"
+    first = incremental.code_hash(source, lock)
+    (source / name).write_text("# edited\n")
+    assert incremental.code_hash(source, lock) == first
+
+
+def test_editing_a_tool_leaves_nothing_to_execute(pilots, tables, tmp_path, monkeypatch):
+    """The real package: a copy with the benchmark edited hashes the same, so the committed book stays current."""
+    import shutil
+
+    copy = tmp_path / "analysis_src"
+    shutil.copytree(incremental.SOURCE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "tools" / "bench.py").write_text((copy / "tools" / "bench.py").read_text() + "\n# edited\n")
+    assert incremental.code_hash(copy) == incremental.code_hash()
+    monkeypatch.setattr(build, "code_hash", lambda: incremental.code_hash(copy))
+    assert build.plan(pilots, tables, build.default_targets()).executed == []
+    (copy / "analysis" / "spend.py").write_text((copy / "analysis" / "spend.py").read_text() + "\n# edited\n")
+    assert len(build.plan(pilots, tables, build.default_targets()).executed) == 6
 
 
 def test_recorded_hash_of_missing_or_broken_notebook_is_none(tmp_path):

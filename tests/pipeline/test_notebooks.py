@@ -66,3 +66,31 @@ def test_people_counts_in_prose_carry_no_numeric_format():
                 except LedgerError:
                     continue
                 assert not (people and spec), f"{template.name}: {key} is a count of people; drop {spec}"
+
+
+def test_a_template_slot_left_unfilled_stops_the_notebook(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("Within {{ protocol.reach_tollerance }} of plan.")]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(ValueError, match=r"no value for the template slot \{\{ protocol.reach_tollerance \}\}"):
+        clean_executed(path, {"{{ protocol.reach_tolerance }}": "±30%"})
+
+
+def test_every_protocol_slot_of_the_templates_has_a_label():
+    from analysis_src.config import protocol
+
+    slots = protocol.current().slots()
+    used = set()
+    for template in TEMPLATES_DIR.glob("*.ipynb"):
+        text = template.read_text(encoding="utf-8")
+        used |= set(re.findall(r"\{\{ protocol\.(\w+) \}\}", text))
+    assert used and used <= set(slots)
+
+
+def test_the_templates_type_no_protocol_threshold():
+    """Markdown cells take thresholds from protocol.yml through slots, never as typed numbers."""
+    typed = re.compile(r"(±\d+%|\b70%|£20\b|\b0\.1 to 0\.2\b|80% power|two-sided 5%|SMD above 0\.1|effect of 0\.2)")
+    for template in TEMPLATES_DIR.glob("*.ipynb"):
+        for cell in nbformat.read(template, as_version=4).cells:
+            assert not typed.search(cell.source), (template.name, typed.search(cell.source).group(0))
