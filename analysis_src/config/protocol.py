@@ -181,7 +181,10 @@ class Protocol(_Section):
     outcomes: Outcomes
 
     def slots(self) -> dict[str, str]:
-        """The labels that templates may use, by slot name (``{{ protocol.<name> }}`` in a notebook template)."""
+        """The labels that templates may use, by slot name.
+
+        A notebook template writes ``{{ protocol.<name> }}``; a ledger-key description ``{<name>}``.
+        """
         return {
             "reach_tolerance": self.feasibility.reach_label,
             "acceptability_criterion": self.acceptability.criterion_label,
@@ -190,6 +193,8 @@ class Protocol(_Section):
             "promise_low": number(self.promise.low),
             "target_effect": number(self.promise.high),
             "smd_flag": number(self.trial.smd_flag),
+            "min_share_randomised": percent(self.trial.min_share_randomised),
+            "max_share_deviations": percent(self.trial.max_share_deviations),
             "alpha": self.trial_design.alpha_label,
             "power": self.trial_design.power_label,
             "small_transaction": self.spend.small_label,

@@ -48,7 +48,7 @@ from analysis_src.pipeline.runs import Run, run_all
 from analysis_src.report.charts import write_vega_bundle
 from analysis_src.report.gate import disclosure_findings, external_references
 from analysis_src.report.ledger import harvest, ledger_text
-from analysis_src.report.pages import data_officer_page, data_page
+from analysis_src.report.pages import PAGE_NAMES, generated_pages
 
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
 SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
@@ -56,17 +56,8 @@ TRIAL_TEMPLATE = TEMPLATES_DIR / "trial.ipynb"
 LOGIC_MODEL_TEMPLATE = TEMPLATES_DIR / "logic_model.ipynb"
 CONFIG_PATH = PROJECT_ROOT / "_config.yml"
 TOC_PATH = PROJECT_ROOT / "_toc.yml"
-# Hand-written pages of the book, copied into the staging folder as they are.
-STATIC_PAGES = ("intro.md",)
-# Generated pages: written by every build (and published into book/ by the synthetic build).
-GENERATED_PAGES = ("data.md", "data_officer.md")
-# The introduction's statement about the data, replaced in a build from an authority's data.
-SYNTHETIC_ADMONITION = """```{important}
-This build uses **synthetic data**"""
-REAL_ADMONITION = """```{important}
-This build uses **data supplied by the authorities**, read from a local folder, checked
-against the data dictionary and pseudonymised before any analysis. Every table and figure
-applies the DfE's disclosure rules. The synthetic data that the project ships were not used"""
+# Generated pages (report/templates/pages): written by every build, published into book/ by the synthetic build.
+GENERATED_PAGES = PAGE_NAMES
 
 
 class BuildError(RuntimeError):
@@ -351,29 +342,17 @@ def provenance_footer(data_dir: Path) -> str:
 
 
 def stage_sources(pilots: list[Pilot], targets: Targets) -> None:
-    """Write the book's configuration and hand-written pages into the staging folder (when changed)."""
+    """Write the book's configuration and generated pages into the staging folder (when changed)."""
     stage_book = targets.stage_dir / "book"
     stage_book.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
     config.setdefault("html", {})["extra_footer"] = provenance_footer(targets.data_dir)
     _write_if_changed(targets.stage_dir / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
     write_toc(pilots, targets.stage_dir / "_toc.yml")
-    synthetic = is_synthetic(targets)
-    for page in STATIC_PAGES:
-        text = (BOOK_DIR / page).read_text(encoding="utf-8")
-        if not synthetic:
-            text = real_data_intro(text)
+    pages = generated_pages(is_synthetic(targets))
+    for page, text in pages.items():
         _write_if_changed(stage_book / page, text.encode())
-    _write_if_changed(stage_book / "data.md", data_page(synthetic).encode())
-    _write_if_changed(stage_book / "data_officer.md", data_officer_page().encode())
     write_vega_bundle(stage_book / "_static")
-
-
-def real_data_intro(text: str) -> str:
-    """The introduction with its statement about synthetic data replaced by one about supplied data."""
-    start = text.index(SYNTHETIC_ADMONITION)
-    end = text.index("```", start + len(SYNTHETIC_ADMONITION))
-    return text[:start] + REAL_ADMONITION + ".\n" + text[end:]
 
 
 def sources_digest(stage_dir: Path) -> str:

@@ -18,8 +18,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from analysis_src.paths import PROJECT_ROOT
 from analysis_src.pipeline.incremental import METADATA_KEY
 from analysis_src.pipeline.notebooks import clean_executed, execute
+
+
+def _portable(path: Path) -> str:
+    """A template's path as recorded in notebooks: relative to the project root where possible."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.name
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ class Run:
     parameters
         Papermill parameters; each must be declared in the template.
     replacements
-        Title placeholders filled in markdown cells, e.g. ``{"{{ name }}": "Wigan"}``.
+        Template slots filled in markdown cells, e.g. ``{"{{ name }}": "Wigan"}``.
     inputs_sha256
         The hash of the run's inputs, recorded in the executed notebook.
     """
@@ -70,7 +79,9 @@ def run_one(run: Run) -> str | None:
     """Execute one run and clean the result; return ``None`` on success, else the failure."""
     try:
         execute(run.template, run.output, run.parameters)
-        clean_executed(run.output, run.replacements, {METADATA_KEY: {"inputs_sha256": run.inputs_sha256}})
+        # The executed notebook says that it is generated, and from which template.
+        generated = {"inputs_sha256": run.inputs_sha256, "template": _portable(run.template)}
+        clean_executed(run.output, run.replacements, {METADATA_KEY: generated})
     except Exception as error:  # every failure is reported to the caller, never raised in a worker
         return describe_failure(error)
     return None

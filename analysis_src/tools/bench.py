@@ -35,12 +35,11 @@ import numpy as np
 import psutil
 
 from analysis_src.inputs.manifest import load_manifest, manifest_text
-from analysis_src.paths import BOOK_DIR, BUILD_DIR, PROJECT_ROOT
+from analysis_src.paths import BUILD_DIR, PROJECT_ROOT
 from analysis_src.pipeline.build import (
     CHAPTER_TEMPLATE,
     CONFIG_PATH,
     LOGIC_MODEL_TEMPLATE,
-    STATIC_PAGES,
     SYNTHESIS_TEMPLATE,
     TRIAL_TEMPLATE,
     source_commit,
@@ -48,7 +47,7 @@ from analysis_src.pipeline.build import (
 )
 from analysis_src.pipeline.notebooks import KERNEL_NAME
 from analysis_src.report.charts import write_vega_bundle
-from analysis_src.report.pages import data_page
+from analysis_src.report.pages import generated_pages
 from analysis_src.tools.generate import generate, scaled_manifest, write_tables
 
 RESULTS_DIR = PROJECT_ROOT / "benchmarks"
@@ -158,13 +157,12 @@ def textbook_script(data: Path, manifest: Path, root: Path) -> Path:
     for template, name in ((SYNTHESIS_TEMPLATE, "synthesis"), (LOGIC_MODEL_TEMPLATE, "logic_model")):
         lines.append(f"{bin_dir}/papermill {template} {root / 'book' / f'{name}.ipynb'} {common}")
     lines.append(f"{bin_dir}/jupyter-book build {root} --builder html --quiet")
-    # The same book sources as the project's build: configuration, contents, hand-written pages.
+    # The same book sources as the project's build: configuration, contents, generated pages.
     (root / "book" / "pilots").mkdir(parents=True, exist_ok=True)
     shutil.copy2(CONFIG_PATH, root / "_config.yml")
     (root / "_toc.yml").write_text(toc_text(pilots), encoding="utf-8")
-    for page in STATIC_PAGES:
-        shutil.copy2(BOOK_DIR / page, root / "book" / page)
-    (root / "book" / "data.md").write_text(data_page(), encoding="utf-8")
+    for page, text in generated_pages().items():
+        (root / "book" / page).write_text(text, encoding="utf-8")
     write_vega_bundle(root / "book" / "_static")
     script = root / "textbook.sh"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
