@@ -14,7 +14,7 @@ CHECK_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(MANIFEST),--manifest "$(MANI
 	$(if $(filter 1,$(DROP_COLUMNS)),--drop-unknown-columns)
 
 .DEFAULT_GOAL := help
-.PHONY: help book check templates bench test data lint format lock clean
+.PHONY: help book check templates bench test test-fast data lint format lock clean
 
 help: ## List the targets with a one-line description
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,11 +40,12 @@ templates: $(STAMP) ## Write a blank Excel template for each input table into _b
 bench: $(STAMP) ## Time clean, unchanged and one-authority rebuilds against the sequential run, up to 150 authorities
 	$(BIN)/python -m analysis_src.tools.bench $(BENCH_ARGS)
 
-test: $(STAMP) ## Run the whole test suite, nbval over the executed notebooks included
-	$(BIN)/ruff format --check analysis_src tests
-	$(BIN)/ruff check analysis_src tests
+test: lint ## Run the whole test suite: lint, every pytest test, then nbval over the executed notebooks
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider book
+
+test-fast: $(STAMP) ## The everyday loop (under a minute): every test that neither builds the book nor runs papermill
+	$(BIN)/python -m pytest tests -m "not slow" -q
 
 data: $(STAMP) ## Regenerate the synthetic data in synthetic_data/ (deterministic)
 	$(BIN)/python -m analysis_src.tools.generate

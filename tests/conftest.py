@@ -12,6 +12,16 @@ from analysis_src.inputs.manifest import load_manifest
 from analysis_src.paths import SYNTHETIC_DATA_DIR
 
 
+INTEGRATION_DIR = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(items):
+    """Every whole-book test (under tests/integration/) is slow: `make test-fast` leaves it out."""
+    for item in items:
+        if INTEGRATION_DIR in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def pilots():
     return load_manifest()

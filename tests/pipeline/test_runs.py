@@ -19,6 +19,7 @@ def _template(path, body):
     return path
 
 
+@pytest.mark.slow
 def test_parallel_runs_execute_all_and_report_each_failure(tmp_path):
     template = _template(tmp_path / "t.ipynb", "print(10 // value)")
     batch = [

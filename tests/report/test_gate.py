@@ -8,6 +8,9 @@ from analysis_src.inputs.contracts import load_tables
 from analysis_src.paths import SYNTHETIC_DATA_DIR
 from analysis_src.report.gate import disclosure_findings, external_references, suppressed_cells
 
+# The gate is tested on a whole built book.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def tables(pilots):
