@@ -11,7 +11,6 @@ from analysis_src.config import protocol
 from analysis_src.inputs.manifest import load_manifest
 from analysis_src.paths import SYNTHETIC_DATA_DIR
 
-
 INTEGRATION_DIR = Path(__file__).parent / "integration"
 
 
