@@ -73,7 +73,7 @@ def load_synthesis(data_dir: str, manifest: str = str(MANIFEST_PATH)) -> Synthes
     return Synthesis(pilots=pilots, tables=load_tables(resolve(data_dir), pilots))
 
 
-# Indicators compared across pilots: label, ledger key, format.
+# Indicators compared across pilots: label ({slot} from protocol.yml), ledger key, format.
 INDICATORS = [
     ("Families planned", "families.planned", show_count),
     ("Families reached", "feasibility.families_reached", show_count),
@@ -82,7 +82,7 @@ INDICATORS = [
     ("Share of expected spend", "spend.share_of_expected", "{:.0%}"),
     ("Median spend per family", "spend.per_family_median_gbp", "£{:,.0f}"),
     ("Median transaction", "spend.median_transaction_gbp", "£{:,.2f}"),
-    ("Transactions under £20", "spend.share_transactions_under_20", "{:.0%}"),
+    ("Transactions under {small_transaction}", "spend.share_transactions_under_20", "{:.0%}"),
     ("Days from referral to first spend (median)", "timing.referral_to_first_spend_days.median", "{:,.0f}"),
     ("Above-threshold spending with approval", "spend.above_threshold_approved_share", "{:.0%}"),
 ]
@@ -90,7 +90,7 @@ INDICATORS = [
 SHARES = [
     ("Reached as share of plan", "feasibility.reach_ratio"),
     ("Share of expected spend", "spend.share_of_expected"),
-    ("Transactions under £20", "spend.share_transactions_under_20"),
+    ("Transactions under {small_transaction}", "spend.share_transactions_under_20"),
 ]
 
 
@@ -111,8 +111,9 @@ def pilot_ledgers(pilots: list[Pilot], tables: Tables) -> dict[str, dict[str, fl
 def side_by_side(ledgers: dict[str, dict[str, float]]) -> pd.DataFrame:
     """The indicators for every pilot in columns; ``z`` where an indicator does not apply."""
     rows = {}
+    slots = protocol.current().slots()
     for label, key, fmt in INDICATORS:
-        rows[label] = [
+        rows[label.format(**slots)] = [
             (fmt(figures[key]) if callable(fmt) else fmt.format(figures[key])) if key in figures else "z"
             for figures in ledgers.values()
         ]
@@ -121,11 +122,13 @@ def side_by_side(ledgers: dict[str, dict[str, float]]) -> pd.DataFrame:
 
 def small_multiples(ledgers: dict[str, dict[str, float]]) -> alt.Chart:
     """One panel per share indicator, one bar per pilot."""
+    slots = protocol.current().slots()
+    shares = [(label.format(**slots), key) for label, key in SHARES]
     data = pd.DataFrame(
         [
             {"pilot": name, "indicator": label, "value": figures[key]}
             for name, figures in ledgers.items()
-            for label, key in SHARES
+            for label, key in shares
         ]
     )
     return (
@@ -137,7 +140,7 @@ def small_multiples(ledgers: dict[str, dict[str, float]]) -> alt.Chart:
             color=alt.Color("pilot:N", legend=None),
             tooltip=[alt.Tooltip("pilot:N"), alt.Tooltip("indicator:N"), alt.Tooltip("value:Q", format=".0%")],
         )
-        .facet(column=alt.Column("indicator:N", title=None, sort=[label for label, _ in SHARES]))
+        .facet(column=alt.Column("indicator:N", title=None, sort=[label for label, _ in shares]))
         .properties(title="The pilots side by side")
     )
 

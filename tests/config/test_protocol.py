@@ -138,6 +138,7 @@ def test_small_transaction_line_changes_the_share_and_its_label(pilots, use_prot
     assert 30 in spend.transaction_bins()
     figures = dict.fromkeys((key for _, key, _ in spend._SUMMARY_ROWS), 1.0)
     assert "Share of transactions under £30" in spend.summary_table(figures).index
+    assert "Transactions under £30" in synthesis.side_by_side({"A": {"spend.share_transactions_under_20": 0.75}}).index
 
 
 def test_disclosure_threshold_changes_what_is_suppressed_and_the_key(use_protocol):
