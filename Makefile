@@ -14,7 +14,7 @@ CHECK_ARGS := $(if $(DATA),--data "$(DATA)") $(if $(MANIFEST),--manifest "$(MANI
 	$(if $(filter 1,$(DROP_COLUMNS)),--drop-unknown-columns)
 
 .DEFAULT_GOAL := help
-.PHONY: help book check templates bench test test-fast data lint format lock clean
+.PHONY: help book check templates bench simulate test test-fast data lint format lock clean
 
 help: ## List the targets with a one-line description
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ templates: $(STAMP) ## Write a blank Excel template for each input table into _b
 
 bench: $(STAMP) ## Time clean, unchanged and one-authority rebuilds against the sequential run, up to 150 authorities
 	$(BIN)/python -m analysis_src.tools.bench $(BENCH_ARGS)
+
+simulate: $(STAMP) ## Bias and coverage of the trial estimators, simulated on Darlington's design (REPS=n)
+	$(BIN)/python -m analysis_src.tools.simulate $(if $(REPS),--repetitions $(REPS))
 
 test: lint ## Run the whole test suite: lint, every pytest test, then nbval over the executed notebooks
 	$(BIN)/python -m pytest tests

@@ -17,6 +17,22 @@ def first_spend(transactions: pd.DataFrame) -> pd.Series:
     return transactions.groupby("family_id")["transaction_date"].min()
 
 
+def reach_against_plan(reached: int, planned: int | None) -> dict[str, float]:
+    """The protocol's reach criterion: 1 met, 0 not met, -1 not assessable when no plan was published.
+
+    Without a published plan there is nothing to compare with: the published number of
+    families is what was reached, so comparing with it would be met by construction.
+    """
+    if planned is None:
+        return {"feasibility.within_30pct": -1}
+    # Compare counts, not a ratio of floats: 13 reached against 10 planned is exactly +30%, met at ±30%.
+    tolerance = protocol.current().feasibility.reach_tolerance
+    return {
+        "feasibility.reach_ratio": reached / planned,
+        "feasibility.within_30pct": int(abs(reached - planned) <= tolerance * planned),
+    }
+
+
 def reach_figures(pilot: Pilot, families: pd.DataFrame, transactions: pd.DataFrame) -> dict[str, float]:
     """Ledger figures for reach: planned against reached, the uptake funnel, timing and cohorts.
 
@@ -34,18 +50,12 @@ def reach_figures(pilot: Pilot, families: pd.DataFrame, transactions: pd.DataFra
     """
     firsts = first_spend(transactions)
     reached = len(firsts)
-    ratio = reached / pilot.planned_families
     eligible = families["eligible"] == "Y"
     spenders = families[families["family_id"].isin(firsts.index)].set_index("family_id")
     days = (firsts - spenders["referral_date"].reindex(firsts.index)).dt.days
     figures = {
         "feasibility.families_reached": reached,
-        "feasibility.reach_ratio": ratio,
-        # Compare counts, not a ratio of floats: 13 reached against 10 planned is exactly +30%, met at ±30%.
-        "feasibility.within_30pct": int(
-            abs(reached - pilot.planned_families)
-            <= protocol.current().feasibility.reach_tolerance * pilot.planned_families
-        ),
+        **reach_against_plan(reached, pilot.planned_families),
         "funnel.referred": len(families),
         "funnel.eligible": int(eligible.sum()),
         "funnel.applied": int((eligible & families["application_date"].notna()).sum()),

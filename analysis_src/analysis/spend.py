@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from analysis_src.config import protocol
-from analysis_src.disclosure import protect_chart_data, show_count
+from analysis_src.disclosure import NOT_APPLICABLE, protect_chart_data, show_count
 from analysis_src.inputs.manifest import Pilot
 
 
@@ -35,8 +35,9 @@ def spend_summary(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, float]:
         raise ValueError(f"{pilot.name}: no transactions in the spend log")
     amounts = transactions["amount_gbp"]
     total = float(amounts.sum())
-    return {
-        "families.planned": pilot.planned_families,
+    # No plan published: the key is left out (shown as `z`), never filled with another figure.
+    planned = {} if pilot.planned_families is None else {"families.planned": pilot.planned_families}
+    return planned | {
         "families.actual": pilot.actual_families,
         "families.with_spend": int(transactions["family_id"].nunique()),
         "spend.transactions": int(len(transactions)),
@@ -168,6 +169,15 @@ def per_family_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
     return histogram_chart(data, "families", title, "Spending per family")
 
 
+def transaction_size_description() -> str:
+    """What the transaction-size chart shows, for screen readers."""
+    line = protocol.current().spend.small_transaction_gbp
+    return (
+        "Bar chart of the number of transactions in each size band; bands widen on a log scale and those under "
+        f"{line:g} pounds are highlighted."
+    )
+
+
 def transaction_size_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
     """Distribution of transaction sizes in log-spaced bands; those under the small-transaction line highlighted."""
     spend = protocol.current().spend
@@ -222,11 +232,15 @@ _SUMMARY_ROWS = [
 ]
 
 
+def _shown(figures: dict[str, float], key: str, fmt) -> str:
+    """A figure formatted for a table; ``z`` (not applicable) when the figure does not exist."""
+    if key not in figures:
+        return NOT_APPLICABLE
+    return fmt(figures[key]) if callable(fmt) else fmt.format(figures[key])
+
+
 def summary_table(figures: dict[str, float]) -> pd.DataFrame:
     """The spend summary as a table: label, formatted value and the ledger key it comes from."""
     slots = protocol.current().slots()
-    rows = [
-        (label.format(**slots), fmt(figures[key]) if callable(fmt) else fmt.format(figures[key]), key)
-        for label, key, fmt in _SUMMARY_ROWS
-    ]
+    rows = [(label.format(**slots), _shown(figures, key, fmt), key) for label, key, fmt in _SUMMARY_ROWS]
     return pd.DataFrame(rows, columns=["Figure", "Value", "Ledger key"]).set_index("Figure").rename_axis(None)

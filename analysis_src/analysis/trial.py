@@ -15,10 +15,11 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from analysis_src.analysis.effects import (
-    hedges_g_from_values,
-    risk_difference,
-    risk_ratio,
+    Stratum,
+    mantel_haenszel_risk_difference,
+    mantel_haenszel_risk_ratio,
     standardised_mean_difference,
+    stratified_hedges_g,
 )
 from analysis_src.config import protocol
 from analysis_src.config.protocol import number, percent
@@ -160,31 +161,63 @@ def promise(g_low: float, g: float, g_high: float) -> str:
     return "no sign of promise"
 
 
+def allocation_periods(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """The analysed families split by the allocation ratio in force when they were randomised, in order."""
+    return [period for _, period in frame.groupby("ratio_in_force", sort=True)]
+
+
 def outcome_figures(data: TrialData) -> dict[str, float]:
-    """Risk difference and ratio (binary outcomes) and Hedges' g (all outcomes) by allocated arm."""
+    """Risks by allocated arm, and effects estimated within each allocation period and combined.
+
+    The ratio changed at the midpoint (1:1, then 2:1) while families' risks changed over
+    the pilot, so a comparison pooled over periods is biased: the intervention arm holds
+    more late families. Every effect is therefore stratified by allocation period:
+    Mantel-Haenszel risk difference (Sato variance) and risk ratio (Greenland-Robins),
+    and Hedges' g combined with inverse-variance weights. The risks by arm are descriptive.
+    """
     figures = {}
     frame = data.analysed
     treated, control = frame[frame["treated"] == 1], frame[frame["treated"] == 0]
+    periods = allocation_periods(frame)
+    figures["trial.allocation_periods"] = len(periods)
     for outcome in BINARY_OUTCOMES:
-        e1, n1, e0, n0 = int(treated[outcome].sum()), len(treated), int(control[outcome].sum()), len(control)
-        rd, rr = risk_difference(e1, n1, e0, n0), risk_ratio(e1, n1, e0, n0)
+        strata = [
+            Stratum(
+                int(p.loc[p["treated"] == 1, outcome].sum()),
+                int((p["treated"] == 1).sum()),
+                int(p.loc[p["treated"] == 0, outcome].sum()),
+                int((p["treated"] == 0).sum()),
+            )
+            for p in periods
+        ]
+        rd = mantel_haenszel_risk_difference(strata)
         figures |= {
-            f"trial.{outcome}.risk_intervention": e1 / n1,
-            f"trial.{outcome}.risk_control": e0 / n0,
+            f"trial.{outcome}.risk_intervention": float(treated[outcome].mean()),
+            f"trial.{outcome}.risk_control": float(control[outcome].mean()),
             f"trial.{outcome}.risk_difference": rd.estimate,
             f"trial.{outcome}.risk_difference_ci_low": rd.ci_low,
             f"trial.{outcome}.risk_difference_ci_high": rd.ci_high,
-            f"trial.{outcome}.risk_ratio": rr.estimate,
-            f"trial.{outcome}.risk_ratio_ci_low": rr.ci_low,
-            f"trial.{outcome}.risk_ratio_ci_high": rr.ci_high,
         }
+        rr = mantel_haenszel_risk_ratio(strata)
+        if rr is not None:
+            figures |= {
+                f"trial.{outcome}.risk_ratio": rr.estimate,
+                f"trial.{outcome}.risk_ratio_ci_low": rr.ci_low,
+                f"trial.{outcome}.risk_ratio_ci_high": rr.ci_high,
+            }
     for outcome in {**BINARY_OUTCOMES, **COUNT_OUTCOMES}:
-        g = hedges_g_from_values(treated[outcome].astype(float), control[outcome].astype(float))
-        figures |= {
-            f"trial.{outcome}.hedges_g": g.estimate,
-            f"trial.{outcome}.hedges_g_ci_low": g.ci_low,
-            f"trial.{outcome}.hedges_g_ci_high": g.ci_high,
-        }
+        g = stratified_hedges_g(
+            [
+                (p.loc[p["treated"] == 1, outcome].astype(float), p.loc[p["treated"] == 0, outcome].astype(float))
+                for p in periods
+            ]
+        )
+        if g is not None:
+            figures |= {
+                f"trial.{outcome}.hedges_g": g.estimate,
+                f"trial.{outcome}.hedges_g_ci_low": g.ci_low,
+                f"trial.{outcome}.hedges_g_ci_high": g.ci_high,
+            }
     return figures
 
 
@@ -211,7 +244,13 @@ def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
             row["Risk ratio (95% CI)"] = (
                 f"{figures[f'{key}.risk_ratio']:.2f} ({figures[f'{key}.risk_ratio_ci_low']:.2f} to "
                 f"{figures[f'{key}.risk_ratio_ci_high']:.2f})"
+                if f"{key}.risk_ratio" in figures
+                else "x (not estimable: no events in one arm)"
             )
+        if f"{key}.hedges_g" not in figures:
+            row["Hedges' g (95% CI)"] = "x (not estimable: no variation within the allocation periods)"
+            rows.append(row)
+            continue
         g, low, high = (figures[f"{key}.hedges_g{s}"] for s in ("", "_ci_low", "_ci_high"))
         row["Hedges' g (95% CI)"] = f"{g:+.2f} ({low:+.2f} to {high:+.2f})"
         row["Against the band of promise"] = promise(low, g, high)

@@ -38,7 +38,7 @@ class Pilot:
     la_code: int
     target_group: str
     main_focus: str
-    planned_families: int
+    planned_families: int | None
     actual_families: int
     budget_per_family_gbp: float
     approval_threshold_gbp: float | None
@@ -79,7 +79,7 @@ _KEY_TYPES: dict[str, tuple] = {
     "la_code": (int,),
     "target_group": (str,),
     "main_focus": (str,),
-    "planned_families": (int,),
+    "planned_families": (int, type(None)),
     "actual_families": (int,),
     "budget_per_family_gbp": (int, float),
     "approval_threshold_gbp": (int, float, type(None)),
@@ -122,7 +122,7 @@ def _check_entry(entry: object, where: str) -> Pilot:
     if values["pilot_end"] < values["pilot_start"]:
         raise ManifestError(f"{where}: key 'pilot_end' is before 'pilot_start'")
     for key in ("planned_families", "actual_families", "budget_per_family_gbp", "la_code"):
-        if values[key] <= 0:
+        if values[key] is not None and values[key] <= 0:
             raise ManifestError(f"{where}: key {key!r} must be positive")
     basis = values["approval_threshold_basis"]
     if basis not in THRESHOLD_BASES:

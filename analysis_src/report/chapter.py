@@ -66,7 +66,10 @@ def profile_table(pilot: Pilot) -> pd.DataFrame:
         ("Local authority", pilot.name),
         ("Target group", pilot.target_group),
         ("Main focus", pilot.main_focus),
-        ("Families planned", show_count(pilot.planned_families)),
+        (
+            "Families planned",
+            "z (no plan published)" if pilot.planned_families is None else show_count(pilot.planned_families),
+        ),
         ("Families reported as receiving a budget", show_count(pilot.actual_families)),
         ("Expected budget per family", _money(pilot.budget_per_family_gbp)),
         ("Manager approval needed above", _money(pilot.approval_threshold_gbp) + basis),
@@ -102,11 +105,24 @@ def _verdict(flag: float) -> str:
 def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]:
     """Sentences whose wording depends on the figures, for ``{glue:md}`` (numbers from the ledger)."""
     pilot = chapter.pilot
-    within = _verdict(figures["feasibility.within_30pct"])
-    reach = (
-        f"The pilot reached {show_count(figures['feasibility.families_reached'])} families against a plan of "
-        f"{show_count(figures['families.planned'])} ({figures['feasibility.reach_ratio']:.0%} of plan): the protocol's "
-        f"criterion of the planned number within {protocol.current().feasibility.reach_label} is {within}."
+    reached = show_count(figures["feasibility.families_reached"])
+    criterion = f"the protocol's criterion of the planned number within {protocol.current().feasibility.reach_label}"
+    if figures["feasibility.within_30pct"] == -1:
+        reach = (
+            f"The pilot reached {reached} families. No plan for the number of families was published, so "
+            f"{criterion} is **not assessable** (`z`): the published number of families is what was reached, "
+            "and comparing with it would be met by construction."
+        )
+    else:
+        reach = (
+            f"The pilot reached {reached} families against a plan of {show_count(figures['families.planned'])} "
+            f"({figures['feasibility.reach_ratio']:.0%} of plan): {criterion} is "
+            f"{_verdict(figures['feasibility.within_30pct'])}."
+        )
+    against_plan = (
+        f"{reached} (no plan published: `z`)"
+        if "families.planned" not in figures
+        else f"{reached} against a plan of {show_count(figures['families.planned'])}"
     )
     if pilot.approval_threshold_basis == "not_stated":
         governance = (
@@ -130,6 +146,7 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
             governance += "."
     return {
         "reach": reach,
+        "reached_against_plan": against_plan,
         "governance": governance,
         "its": _its_text(figures),
         "acceptability": _acceptability_text(figures),

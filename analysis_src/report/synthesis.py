@@ -120,6 +120,15 @@ def side_by_side(ledgers: dict[str, dict[str, float]]) -> pd.DataFrame:
     return pd.DataFrame(rows, index=list(ledgers)).T
 
 
+def small_multiples_description() -> str:
+    """What the small multiples show, for screen readers."""
+    line = protocol.current().spend.small_transaction_gbp
+    return (
+        "Three panels of bars, one bar per pilot: families reached as a share of plan (pilots with a published "
+        f"plan only), spending as a share of the expected budget, and the share of transactions under {line:g} pounds."
+    )
+
+
 def small_multiples(ledgers: dict[str, dict[str, float]]) -> alt.Chart:
     """One panel per share indicator, one bar per pilot."""
     slots = protocol.current().slots()
@@ -129,6 +138,7 @@ def small_multiples(ledgers: dict[str, dict[str, float]]) -> alt.Chart:
             {"pilot": name, "indicator": label, "value": figures[key]}
             for name, figures in ledgers.items()
             for label, key in shares
+            if key in figures  # a pilot without a published plan has no share of plan
         ]
     )
     return (
@@ -145,8 +155,88 @@ def small_multiples(ledgers: dict[str, dict[str, float]]) -> alt.Chart:
     )
 
 
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def small_transactions_finding(programme: dict[str, float], pilots: list[Pilot]) -> str:
+    """Were most transactions small? The published evaluation found they were; the data may say otherwise."""
+    share = programme["spend.share_transactions_under_20"]
+    line = protocol.current().spend.small_label
+    evidence = _evidence_links("section 2 of each pilot chapter", pilots)
+    if share > 0.5:  # "most": more than half
+        return f"Most transactions were small: {share:.0%} across the programme were under {line} ({evidence})."
+    return (
+        f"Most transactions were **not** small: {share:.0%} across the programme were under {line}, "
+        f"unlike the published evaluation, which found most under {line} ({evidence})."
+    )
+
+
+def spending_finding(ledgers: dict[str, dict[str, float]], pilots: list[Pilot]) -> str:
+    """Spending against the expected budget, whichever way each pilot went."""
+    shares = {name: figures["spend.share_of_expected"] for name, figures in ledgers.items()}
+    lowest, highest = min(shares, key=shares.get), max(shares, key=shares.get)
+    span = f"from {shares[lowest]:.0%} of the expected budget in {lowest} to {shares[highest]:.0%} in {highest}"
+    evidence = _evidence_links("section 2 of each pilot chapter", pilots)
+    below = [name for name, share in shares.items() if share < 1]
+    if len(below) == len(shares):
+        return f"Spending was lower than expected in every pilot, {span} ({evidence})."
+    if not below:
+        return f"Spending reached or exceeded the expected budget in every pilot, {span} ({evidence})."
+    above = [name for name in shares if name not in below]
+    return (
+        f"Spending was lower than expected in {_names(below)} but reached or exceeded it in {_names(above)}, "
+        f"{span} ({evidence})."
+    )
+
+
+def reach_finding(ledgers: dict[str, dict[str, float]], pilots: list[Pilot]) -> str:
+    """Reach against plan: met, not met or not assessable (no plan published), pilot by pilot."""
+    label = protocol.current().feasibility.reach_label
+    status = {name: figures["feasibility.within_30pct"] for name, figures in ledgers.items()}
+    met = [name for name, value in status.items() if value == 1]
+    missed = [name for name, value in status.items() if value == 0]
+    unknown = [name for name, value in status.items() if value == -1]
+    parts = []
+    if met and not missed and not unknown:
+        parts.append(f"Every pilot reached its planned number of families within the protocol's {label}")
+    elif met or missed:
+        assessed = len(met) + len(missed)
+        parts.append(f"{len(met)} of the {assessed} pilots with a published plan reached it within {label}")
+        if missed:
+            parts[-1] += f"; {_names(missed)} did not"
+    if unknown:
+        verb = "was" if len(unknown) == 1 else "were"
+        parts.append(f"{_names(unknown)} published no plan, so {verb} not assessable against one")
+    return "; ".join(parts) + f" ({_evidence_links('section 1 of each pilot chapter', pilots)})."
+
+
+def approval_finding(ledgers: dict[str, dict[str, float]], pilots: list[Pilot]) -> str:
+    """Was spending above the approval thresholds approved? Whichever way the figures point."""
+    rule = protocol.current().governance.min_share_approved
+    evidence = _evidence_links("section 4 of each pilot chapter", pilots)
+    approved = {
+        n: f["spend.above_threshold_approved_share"]
+        for n, f in ledgers.items()
+        if "spend.above_threshold_approved_share" in f
+    }
+    if not approved:
+        return f"No pilot had spending above a stated approval threshold, so approval cannot be judged ({evidence})."
+    short = {name: share for name, share in approved.items() if share < rule}
+    if not short:
+        return (
+            f"Where an approval threshold applied, at least {percent(rule)} of spending above it had a recorded "
+            f"manager's approval ({evidence})."
+        )
+    detail = ", ".join(f"{name} {share:.0%}" for name, share in short.items())
+    return (
+        f"Spending above the approval threshold had a recorded manager's approval less often than "
+        f"{percent(rule)} in {_names(list(short))} ({detail}) ({evidence})."
+    )
+
+
 def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], pilots: list[Pilot]) -> list[str]:
-    """Sentences of findings, each printed only when the figures support it.
+    """The synthesis's findings: one sentence per claim, worded by what the data say, whichever way.
 
     Parameters
     ----------
@@ -160,63 +250,30 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], 
     Returns
     -------
     list of str
-        Markdown sentences, each with links to its evidence; a finding the data do not
-        support is left out, never reworded.
+        Markdown sentences, each with links to its evidence. Each claim is always stated:
+        confirming the published evaluation, contradicting it, or saying that it cannot be assessed.
     """
-    out = []
-    rules = protocol.current()
-    under_20 = programme["spend.share_transactions_under_20"]
-    if under_20 > 0.5:  # "most": more than half
-        out.append(
-            f"Most transactions were small: {under_20:.0%} across the programme were under {rules.spend.small_label} "
-            f"({_evidence_links('section 2 of each pilot chapter', pilots)})."
-        )
-    shares = {name: figures["spend.share_of_expected"] for name, figures in ledgers.items()}
-    if all(share < 1 for share in shares.values()):
-        lowest = min(shares, key=shares.get)
-        out.append(
-            f"Spending was lower than expected in every pilot, from {shares[lowest]:.0%} of the expected budget "
-            f"in {lowest} to {max(shares.values()):.0%} ({_evidence_links('section 2 of each pilot chapter', pilots)})."
-        )
-    within = [name for name, figures in ledgers.items() if figures["feasibility.within_30pct"] == 1]
-    if len(within) == len(ledgers):
-        out.append(
-            f"Every pilot reached its planned number of families within the protocol's {rules.feasibility.reach_label} "
-            f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
-        )
-    elif within:
-        out.append(
-            f"{len(within)} of {len(ledgers)} pilots reached their planned number of families within "
-            f"{rules.feasibility.reach_label} "
-            f"({_evidence_links('section 1 of each pilot chapter', pilots)})."
-        )
-    approved = {
-        n: f["spend.above_threshold_approved_share"]
-        for n, f in ledgers.items()
-        if "spend.above_threshold_approved_share" in f
-    }
-    if approved and all(share >= rules.governance.min_share_approved for share in approved.values()):
-        out.append(
-            f"Where an approval threshold applied, at least {percent(rules.governance.min_share_approved)} of spending "
-            "above it had a recorded manager's approval "
-            f"({_evidence_links('section 4 of each pilot chapter', pilots)})."
-        )
-    return out
+    return [
+        small_transactions_finding(programme, pilots),
+        spending_finding(ledgers, pilots),
+        reach_finding(ledgers, pilots),
+        approval_finding(ledgers, pilots),
+    ]
 
 
 # Pre-specified progression criteria (CONSORT extension for pilot trials), with where the evidence is.
 # Labels take their thresholds from protocol.yml: {reach_tolerance}, {acceptability_criterion}.
 CRITERIA = {
     "reach_within_30pct": (
-        "Families reached within {reach_tolerance} of plan, in every pilot",
+        "Families reached within {reach_tolerance} of a published plan, in every pilot",
         "section 1 of each pilot chapter",
     ),
     "staff_acceptability": (
-        "At least {acceptability_criterion} of staff positive (all pilots pooled)",
+        "At least {acceptability_criterion} of staff positive, in every pilot",
         "section 6 of each pilot chapter",
     ),
     "family_acceptability": (
-        "At least {acceptability_criterion} of families positive at T2 (all pilots pooled)",
+        "At least {acceptability_criterion} of families positive at T2, in every pilot",
         "section 6 of each pilot chapter",
     ),
     "randomisation_as_planned": (
@@ -229,26 +286,47 @@ CRITERIA = {
     ),
 }
 STATUS = {1: "met", 0: "not met", -1: "uncertain"}
+# Where a criterion cannot be judged for want of a plan, it says so rather than "uncertain".
+NOT_ASSESSABLE = {"reach_within_30pct": "not assessable: not every pilot published a plan"}
 
 
 def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, dict[str, float]]) -> dict[str, float]:
-    """Each progression criterion as 1 met, 0 not met or -1 uncertain, computed from the figures.
+    """Each progression criterion as 1 met, 0 not met or -1 uncertain (or not assessable), from the figures.
 
-    Acceptability pools the pilots: the share positive with its Wilson interval, met when the
-    whole interval is at or above the protocol's criterion, not met when wholly below. Randomisation is judged by
+    Reach is met only when every pilot published a plan and reached it; not met when any
+    pilot with a plan missed it. Acceptability follows the protocol's rule for *each* group:
+    in every pilot, staff and families at T2 are read against the criterion with a Wilson
+    interval (met when the whole interval is at or above it, not met when wholly below);
+    the criterion is met only when every pilot's group meets it, and not met when any
+    pilot's group does not. The pooled share is kept beside it. Randomisation is judged by
     the randomised pilot's figures; with no randomised pilot it is uncertain.
     """
     from analysis_src.analysis.acceptability import FAMILY_ITEM, STAFF_ITEM, verdict
     from analysis_src.analysis.effects import wilson
 
-    figures = {"progression.reach_within_30pct": int(all(f["feasibility.within_30pct"] == 1 for f in ledgers.values()))}
-    staff = tables.staff_survey[STAFF_ITEM]
-    families = tables.family_survey.loc[tables.family_survey["wave"] == "T2", FAMILY_ITEM]
-    for key, answers in (("staff_acceptability", staff), ("family_acceptability", families)):
-        positive = protocol.current().acceptability.positive_answers
-        share = wilson(int(answers.isin(positive).sum()), len(answers))
-        figures[f"progression.{key}"] = verdict(share.ci_low, share.ci_high)
-        figures[f"progression.{key}.share_positive"] = share.estimate
+    def combined(verdicts: list[int]) -> int:
+        return 0 if 0 in verdicts else (1 if verdicts and all(v == 1 for v in verdicts) else -1)
+
+    reach = [f["feasibility.within_30pct"] for f in ledgers.values()]
+    figures = {"progression.reach_within_30pct": combined(reach)}
+    positive = protocol.current().acceptability.positive_answers
+    staff, survey = tables.staff_survey, tables.family_survey
+    families = survey[survey["wave"] == "T2"]
+    for key, frame, item in (
+        ("staff_acceptability", staff, STAFF_ITEM),
+        ("family_acceptability", families, FAMILY_ITEM),
+    ):
+        verdicts = []
+        for pilot in pilots:
+            answers = frame.loc[frame["la_code"] == pilot.la_code, item]
+            if len(answers):
+                share = wilson(int(answers.isin(positive).sum()), len(answers))
+                verdicts.append(verdict(share.ci_low, share.ci_high))
+            else:
+                verdicts.append(-1)  # no answers from this pilot: the rule cannot be judged
+        figures[f"progression.{key}"] = combined(verdicts)
+        pooled = frame[item]
+        figures[f"progression.{key}.share_positive"] = float(pooled.isin(positive).mean()) if len(pooled) else 0.0
     randomised = [f for f in ledgers.values() if "trial.proceeded_as_planned" in f]
     figures["progression.randomisation_as_planned"] = (
         int(all(f["trial.proceeded_as_planned"] == 1 for f in randomised)) if randomised else -1
@@ -265,7 +343,11 @@ def progression_table(figures: dict[str, float], pilots: list[Pilot]) -> pd.Data
     rows = [
         {
             "Criterion": label.format(**slots),
-            "Status": STATUS[int(figures[f"progression.{key}"])],
+            "Status": (
+                NOT_ASSESSABLE[key]
+                if int(figures[f"progression.{key}"]) == -1 and key in NOT_ASSESSABLE
+                else STATUS[int(figures[f"progression.{key}"])]
+            ),
             "Evidence": _evidence_links(where, pilots),
         }
         for key, (label, where) in CRITERIA.items()

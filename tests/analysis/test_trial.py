@@ -86,7 +86,14 @@ def test_outcomes_by_allocated_arm(small):
     # intervention analysed A, C, E: s47 0, 0, 1; control B, D, F: 1, 1, 0
     assert figures["trial.s47_enquiry.risk_intervention"] == pytest.approx(1 / 3)
     assert figures["trial.s47_enquiry.risk_control"] == pytest.approx(2 / 3)
+    # Stratified by allocation period: 1:1 (A, C vs B, D) gives -1 with weight 2*2/4 = 1;
+    # 2:1 (E vs F; G lost) gives +1 with weight 1*1/2 = 0.5; together (-1 + 0.5) / 1.5.
     assert figures["trial.s47_enquiry.risk_difference"] == pytest.approx(-1 / 3)
+    assert figures["trial.allocation_periods"] == 2
+    # Care entry: only B (1:1, control) had one; the 2:1 period has no events, so no ratio.
+    assert figures["trial.care_entry.risk_difference"] == pytest.approx((0 - 1 / 2) * 1 / 1.5)
+    assert "trial.care_entry.risk_ratio" not in figures
+    assert "trial.plo_start.hedges_g" not in figures  # no period has two families in each arm with variation
 
 
 def test_balance_flags_large_differences(small):

@@ -90,7 +90,9 @@ def test_every_protocol_slot_of_the_templates_has_a_label():
 
 def test_the_templates_type_no_protocol_threshold():
     """Markdown cells take thresholds from protocol.yml through slots, never as typed numbers."""
-    typed = re.compile(r"(±\d+%|\b70%|£20\b|\b0\.1 to 0\.2\b|80% power|two-sided 5%|SMD above 0\.1|effect of 0\.2)")
+    typed = re.compile(
+        r"(±\d+%|\b70%|£20\b|20 pounds|\b0\.1 to 0\.2\b|80% power|two-sided 5%|SMD above 0\.1|effect of 0\.2)"
+    )
     for template in TEMPLATES_DIR.glob("*.ipynb"):
         for cell in nbformat.read(template, as_version=4).cells:
             assert not typed.search(cell.source), (template.name, typed.search(cell.source).group(0))

@@ -7,7 +7,6 @@ from analysis_src.paths import RESULTS_DIR
 from analysis_src.report.ledger import LedgerError, check_figures, describe, harvest, read_ledger, write_ledger
 
 REQUIRED_PILOT_KEYS = {
-    "families.planned",
     "families.actual",
     "families.with_spend",
     "spend.transactions",

@@ -34,21 +34,50 @@ def test_programme_figures_are_sums_of_the_pilots(ledgers, programme):
     assert programme["families.with_spend"] == 208
 
 
-def test_findings_supported_by_the_synthetic_data(ledgers, programme, pilots):
+def test_findings_on_the_synthetic_data(ledgers, programme, pilots):
     text = " ".join(findings(ledgers, programme, pilots))
     assert "Most transactions were small" in text
     assert "lower than expected in every pilot" in text
+    assert "1 of the 1 pilots with a published plan reached it" in text  # Darlington
+    assert "Hillingdon and Wigan published no plan, so were not assessable" in text
 
 
-def test_a_finding_disappears_when_the_data_no_longer_support_it(ledgers, programme, pilots):
-    changed = dict(programme, **{"spend.share_transactions_under_20": 0.45})
-    assert not any("Most transactions" in f for f in findings(ledgers, changed, pilots))
+def test_every_claim_is_stated_whichever_way_the_data_point(ledgers, programme, pilots):
+    assert len(findings(ledgers, programme, pilots)) == 4
+    few_small = dict(programme, **{"spend.share_transactions_under_20": 0.45})
+    text = " ".join(findings(ledgers, few_small, pilots))
+    assert "Most transactions were **not** small: 45%" in text and "Most transactions were small" not in text
     overspent = copy.deepcopy(ledgers)
     overspent["Wigan"]["spend.share_of_expected"] = 1.2
-    assert not any("lower than expected" in f for f in findings(overspent, programme, pilots))
+    text = " ".join(findings(overspent, programme, pilots))
+    assert "lower than expected in Hillingdon and Darlington but reached or exceeded it in Wigan" in text
+    for name in overspent:
+        overspent[name]["spend.share_of_expected"] = 1.1
+    assert "reached or exceeded the expected budget in every pilot" in " ".join(findings(overspent, programme, pilots))
+
+
+def test_reach_findings_met_missed_and_not_assessable(ledgers, programme, pilots):
     missed = copy.deepcopy(ledgers)
     missed["Darlington"]["feasibility.within_30pct"] = 0
-    assert "2 of 3 pilots reached" in " ".join(findings(missed, programme, pilots))
+    text = " ".join(findings(missed, programme, pilots))
+    assert "0 of the 1 pilots with a published plan reached it within ±30%; Darlington did not" in text
+    planned = copy.deepcopy(ledgers)
+    for name in planned:
+        planned[name]["feasibility.within_30pct"] = 1
+    text = " ".join(findings(planned, programme, pilots))
+    assert "Every pilot reached its planned number of families within the protocol's ±30%" in text
+    assert "not assessable" not in text
+
+
+def test_approval_findings_both_ways(ledgers, programme, pilots):
+    lax = copy.deepcopy(ledgers)
+    lax["Hillingdon"]["spend.above_threshold_approved_share"] = 0.5
+    text = " ".join(findings(lax, programme, pilots))
+    assert "approval less often than 90% in Hillingdon (Hillingdon 50%)" in text
+    none = copy.deepcopy(ledgers)
+    for figures in none.values():
+        figures.pop("spend.above_threshold_approved_share", None)
+    assert "No pilot had spending above a stated approval threshold" in " ".join(findings(none, programme, pilots))
 
 
 def test_side_by_side_marks_not_applicable_with_z(ledgers):
@@ -61,7 +90,10 @@ def test_progression_criteria_from_the_figures(pilots, tables, ledgers):
     from analysis_src.report.synthesis import progression_figures, progression_markdown
 
     figures = progression_figures(pilots, tables, ledgers)
-    assert figures["progression.reach_within_30pct"] == 1
+    assert figures["progression.reach_within_30pct"] == -1  # Hillingdon and Wigan published no plan
+    assert "| Families reached within ±30% of a published plan, in every pilot | **not assessable" in (
+        progression_markdown(figures, pilots)
+    )
     assert figures["progression.randomisation_as_planned"] == 1  # Darlington: all randomised, 2 of 67 overridden
     assert figures["progression.spend_and_thresholds_specified"] == 0  # Wigan stated no threshold
     assert figures["progression.staff_acceptability"] in (1, 0, -1)
@@ -74,3 +106,21 @@ def test_a_criterion_fails_when_a_pilot_misses_it(pilots, tables, ledgers):
     missed = copy.deepcopy(ledgers)
     missed["Hillingdon"]["feasibility.within_30pct"] = 0
     assert progression_figures(pilots, tables, missed)["progression.reach_within_30pct"] == 0
+
+
+def test_acceptability_is_judged_in_every_pilot_not_pooled(pilots, tables, ledgers):
+    """The protocol's rule is 70% of each group: one pilot's families all negative fails it, whatever the pool."""
+    import dataclasses
+
+    from analysis_src.report.synthesis import progression_figures
+
+    survey = tables.family_survey.copy()
+    survey["helpful"] = 5
+    positive = dataclasses.replace(tables, family_survey=survey)
+    figures = progression_figures(pilots, positive, ledgers)
+    assert figures["progression.family_acceptability"] == 1
+    darlington = next(p for p in pilots if p.slug == "darlington")
+    survey.loc[(survey["la_code"] == darlington.la_code) & (survey["wave"] == "T2"), "helpful"] = 1
+    figures = progression_figures(pilots, dataclasses.replace(tables, family_survey=survey), ledgers)
+    assert figures["progression.family_acceptability.share_positive"] > 0.7  # the pool still looks fine
+    assert figures["progression.family_acceptability"] == 0
