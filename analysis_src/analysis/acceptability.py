@@ -60,15 +60,17 @@ def acceptability_figures(staff: pd.DataFrame, families: pd.DataFrame) -> dict[s
         if len(answers):
             figures |= _share(answers, f"acceptability.family_{wave.lower()}")
     paired = families.pivot(index="family_id", columns="wave", values=FAMILY_ITEM).dropna()
-    if {"T1", "T2"} <= set(paired.columns) and len(paired) and (paired["T2"] != paired["T1"]).any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            test = stats.wilcoxon(paired["T2"], paired["T1"], zero_method="wilcox")
+    if {"T1", "T2"} <= set(paired.columns) and len(paired):
         figures |= {
             "acceptability.family_change.pairs": len(paired),
             "acceptability.family_change.mean_change": float((paired["T2"] - paired["T1"]).mean()),
-            "acceptability.family_change.wilcoxon_p": float(test.pvalue),
         }
+        # With no family changing its answer there is nothing to test (and no p-value to report).
+        if (paired["T2"] != paired["T1"]).any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # scipy warns that small samples use the normal approximation
+                test = stats.wilcoxon(paired["T2"], paired["T1"], zero_method="wilcox")
+            figures["acceptability.family_change.wilcoxon_p"] = float(test.pvalue)
     return figures
 
 

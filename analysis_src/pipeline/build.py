@@ -48,7 +48,7 @@ from analysis_src.pipeline.runs import Run, run_all
 from analysis_src.report.charts import write_vega_bundle
 from analysis_src.report.gate import disclosure_findings, external_references
 from analysis_src.report.ledger import harvest, ledger_text
-from analysis_src.report.pages import PAGE_NAMES, generated_pages
+from analysis_src.report.pages import PAGE_NAMES, data_note, generated_pages
 
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
 SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
@@ -198,18 +198,19 @@ def _prune(folder: Path, keep: set[Path]) -> None:
                 path.unlink()
 
 
-def _protocol_replacements() -> dict[str, str]:
-    """The protocol's labels for the templates' ``{{ protocol.<slot> }}`` placeholders."""
-    return {f"{{{{ protocol.{slot} }}}}": label for slot, label in protocol.current().slots().items()}
+def _common_replacements(synthetic: bool) -> dict[str, str]:
+    """Slots of every template: the note on which data the page reads, and the protocol's labels."""
+    labels = {f"{{{{ protocol.{slot} }}}}": label for slot, label in protocol.current().slots().items()}
+    return {"{{ data_note }}": data_note(synthetic), **labels}
 
 
-def _replacements(pilot: Pilot) -> dict[str, str]:
+def _replacements(pilot: Pilot, synthetic: bool) -> dict[str, str]:
     return {
         "{{ name }}": pilot.name,
         "{{ slug }}": pilot.slug,
         "{{ target_group }}": pilot.target_group,
         "{{ price_year }}": load_unit_costs().price_year,
-        **_protocol_replacements(),
+        **_common_replacements(synthetic),
     }
 
 
@@ -238,7 +239,14 @@ def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
             reused += [f"{pilot.name}: {what}" for _, _, what in pages]
             continue
         authority_runs += [
-            Run(f"{pilot.name}: {what}", template, targets.runs_dir / page, parameters, _replacements(pilot), digest)
+            Run(
+                f"{pilot.name}: {what}",
+                template,
+                targets.runs_dir / page,
+                parameters,
+                _replacements(pilot, is_synthetic(targets)),
+                digest,
+            )
             for page, template, what in pages
         ]
     digest = programme_hash(code, pilots, hashes, common)
@@ -251,7 +259,14 @@ def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
             reused.append(label)
         else:
             programme_runs.append(
-                Run(label, template, targets.runs_dir / page, dict(common), _protocol_replacements(), digest)
+                Run(
+                    label,
+                    template,
+                    targets.runs_dir / page,
+                    dict(common),
+                    _common_replacements(is_synthetic(targets)),
+                    digest,
+                )
             )
     return Plan(authority_runs, programme_runs, reused, notebooks, authority_notebooks)
 

@@ -6,9 +6,12 @@ manifest entry and the authority's validated tables once, at the top of the chap
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from analysis_src.analysis.acceptability import acceptability_figures
 from analysis_src.analysis.categories import category_figures
@@ -159,17 +162,67 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
     }
 
 
+def _in_sentence(label: str) -> str:
+    """An indicator's label inside a sentence: lower case first, acronyms kept (PLO)."""
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
+
+
+# The book's intervals are 95%: a result outside one arises by chance in 5% of comparisons.
+_CHANCE = 0.05
+
+
+def _its_p_value(figures: dict[str, float], indicator: str) -> float:
+    """Two-sided p-value of the step rate ratio, from its 95% interval on the log scale."""
+    key = f"outcomes.its.{indicator}"
+    log_low, log_high = math.log(figures[f"{key}.ci_low"]), math.log(figures[f"{key}.ci_high"])
+    se = (log_high - log_low) / (2 * stats.norm.ppf(1 - _CHANCE / 2))
+    return float(2 * stats.norm.sf(abs(math.log(figures[f"{key}.rate_ratio"])) / se))
+
+
 def _its_text(figures: dict[str, float]) -> str:
+    """What the interrupted time series say, with the multiplicity of the comparisons stated plainly.
+
+    Every indicator whose interval excludes no change is named with its direction; those
+    that survive a Holm adjustment for the number of indicators modelled are said to be
+    unlikely to be chance alone (still not proof that the pilot caused them).
+    """
     fitted = [i for i in INDICATORS if f"outcomes.its.{i}.rate_ratio" in figures]
+    if not fitted:
+        return "No indicator could be modelled: every one had a period without events (`x`)."
+
+    def described(i: str) -> str:
+        key = f"outcomes.its.{i}"
+        ratio = figures[f"{key}.rate_ratio"]
+        way = "fell" if ratio < 1 else "rose"
+        return (
+            f"{_in_sentence(INDICATORS[i])} {way} (rate ratio {ratio:.2f}, 95% CI {figures[f'{key}.ci_low']:.2f} to "
+            f"{figures[f'{key}.ci_high']:.2f})"
+        )
+
     excluding = [
         i for i in fitted if figures[f"outcomes.its.{i}.ci_low"] > 1 or figures[f"outcomes.its.{i}.ci_high"] < 1
     ]
+    rejected = multipletests([_its_p_value(figures, i) for i in fitted], alpha=_CHANCE, method="holm")[0]
+    surviving = [i for i, keep in zip(fitted, rejected, strict=True) if keep]
+    expected = len(fitted) * _CHANCE
     text = (
         f"Of the {len(fitted)} indicators that could be modelled, {len(excluding)} "
         f"{'has' if len(excluding) == 1 else 'have'} a 95% confidence interval for the step change that excludes "
-        f"no change. With {len(fitted)} comparisons, about {len(fitted) / 20:.1f} such results are expected by chance "
-        "alone, so no single interval should be read as an effect of the pilot."
+        f"no change; about {expected:.1f} such results are expected by chance alone among {len(fitted)} comparisons"
     )
+    text += (": " + "; ".join(described(i) for i in excluding) + ". ") if excluding else ". "
+    if surviving:
+        text += (
+            f"After a Holm adjustment for the {len(fitted)} comparisons, the change in "
+            + " and in ".join(_in_sentence(INDICATORS[i]) for i in surviving)
+            + " remains: unlikely to be chance alone, though a before-and-after comparison cannot show "
+            "that the pilot caused it."
+        )
+    else:
+        text += (
+            f"None survives a Holm adjustment for the {len(fitted)} comparisons, so no single interval should be read "
+            "as an effect of the pilot."
+        )
     missing = len(INDICATORS) - len(fitted)
     if missing:
         text += f" {_count(missing, 'indicator')} could not be modelled because a period had no events (`x`)."
@@ -180,9 +233,14 @@ def _acceptability_text(figures: dict[str, float]) -> str:
     key = "acceptability.family_change"
     if f"{key}.pairs" not in figures or show_count(figures[f"{key}.pairs"]) == "c":
         return "Too few families answered at both T1 and T2 to compare the two waves (`c` or `x`)."
-    direction = "rose" if figures[f"{key}.mean_change"] > 0 else "fell"
+    among = f"Among the {show_count(figures[f'{key}.pairs'])} families who answered at both T1 and T2, "
+    if f"{key}.wilcoxon_p" not in figures:
+        return among + "every family gave the same rating of how much the support helped at both waves: no change."
+    change = figures[f"{key}.mean_change"]
+    test = f"(Wilcoxon signed-rank test, p = {figures[f'{key}.wilcoxon_p']:.2f})"
+    if change == 0:
+        return among + f"some ratings rose and others fell, with no change on average {test}."
+    direction = "rose" if change > 0 else "fell"
     return (
-        f"Among the {show_count(figures[f'{key}.pairs'])} families who answered at both T1 and T2, "
-        f"the rating of how much the support helped {direction} by {abs(figures[f'{key}.mean_change']):.2f} "
-        f"points on average (Wilcoxon signed-rank test, p = {figures[f'{key}.wilcoxon_p']:.2f})."
+        among + f"the rating of how much the support helped {direction} by {abs(change):.2f} points on average {test}."
     )

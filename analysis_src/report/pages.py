@@ -106,6 +106,11 @@ def _count_in_words(count: int) -> str:
     return _COUNT_WORDS[count] if count < len(_COUNT_WORDS) else f"{count:,}"
 
 
+def data_note(synthetic: bool = True) -> str:
+    """The note at the top of every results page: which data its figures come from."""
+    return _fragment("data_note_synthetic.md" if synthetic else "data_note_real.md")
+
+
 def intro_page(synthetic: bool = True) -> str:
     """The book's home page, with its statement about the data this build reads."""
     return render_page("intro.md", data_statement=_fragment("intro_synthetic.md" if synthetic else "intro_real.md"))

@@ -401,12 +401,35 @@ def programme_figures(ctx: Synthesis) -> tuple[dict[str, float], dict[str, dict[
     return figures, ledgers, design
 
 
-def synthesis_texts(figures: dict[str, float], found: list[str], pilots: list[Pilot]) -> dict[str, str]:
-    """The synthesis's computed Markdown: the findings list and the progression table."""
+def icc_text(figures: dict[str, float], design: dict[str, float], pilots: list[Pilot]) -> str:
+    """What the ICC behind the trial sizing is, and how far to trust it: worded by its value and source."""
+    icc = figures["trial_design.icc_used"]
+    if not any(pilot.randomised for pilot in pilots):
+        return f"No pilot in this build was randomised, so the ICC of {icc:.2f} is assumed, not estimated."
+    source = (
+        f"{show_count(design['families_randomised'])} randomised families and "
+        f"{show_count(design['workers'])} social workers"
+    )
+    if icc < 0.001:
+        return (
+            f"The ICC estimated from {source} sits at zero, the edge of its range: with so few workers that does "
+            "not mean there is no clustering. The chart therefore also shows two assumed ICCs."
+        )
+    return (
+        f"The ICC of {icc:.3f} comes from only {source}, so it is very imprecise. "
+        "The chart therefore also shows two assumed ICCs."
+    )
+
+
+def synthesis_texts(
+    figures: dict[str, float], found: list[str], pilots: list[Pilot], design: dict[str, float]
+) -> dict[str, str]:
+    """The synthesis's computed Markdown: the findings list, the progression table and the trial-sizing sentences."""
     from analysis_src.analysis.trial_design import cluster_text
 
     findings = "\n".join(f"- {finding}" for finding in found)
     return {
+        "icc": icc_text(figures, design, pilots),
         "findings": findings,
         "progression": progression_markdown(figures, pilots),
         "cluster_design": cluster_text(figures, len(pilots)),

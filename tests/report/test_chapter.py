@@ -43,3 +43,58 @@ def test_with_a_salt_the_chapter_sees_pseudonyms_only(monkeypatch):
     families = load_chapter("wigan", "synthetic_data").tables.families
     assert families["family_id"].str.fullmatch(r"F-[0-9a-f]{16}").all()
     assert families["worker_id"].str.fullmatch(r"W-[0-9a-f]{16}").all()
+
+
+def test_reach_without_a_published_plan_is_not_assessable():
+    chapter = load_chapter("hillingdon", "synthetic_data")
+    figures = chapter_figures(chapter)
+    assert figures["feasibility.within_30pct"] == -1 and "families.planned" not in figures
+    texts = chapter_texts(chapter, figures)
+    assert "**not assessable**" in texts["reach"] and "**met**" not in texts["reach"]
+    assert texts["reached_against_plan"].endswith("(no plan published: `z`)")
+    assert profile_table(chapter.pilot).loc["Families planned", "Value"] == "z (no plan published)"
+
+
+def _its_figures(ratios):
+    """Ledger figures of the time series: each indicator's rate ratio with a symmetric log interval of width 0.2."""
+    import math
+
+    from analysis_src.analysis.outcomes import INDICATORS
+
+    figures = {}
+    for indicator, ratio in zip(INDICATORS, ratios, strict=False):
+        key = f"outcomes.its.{indicator}"
+        figures |= {
+            f"{key}.rate_ratio": ratio,
+            f"{key}.ci_low": ratio * math.exp(-0.2),
+            f"{key}.ci_high": ratio * math.exp(0.2),
+        }
+    return figures
+
+
+def test_its_text_names_a_real_halving_that_survives_multiplicity():
+    chapter = load_chapter("wigan", "synthetic_data")
+    halved = _its_figures([0.5] + [1.0] * 8)  # s.47 enquiries halved, nothing else changed
+    text = chapter_texts(chapter, chapter_figures(chapter) | halved)["its"]
+    assert "section 47 enquiries fell (rate ratio 0.50, 95% CI 0.41 to 0.61)" in text
+    assert "After a Holm adjustment for the 9 comparisons, the change in section 47 enquiries remains" in text
+
+
+def test_its_text_says_a_lone_borderline_interval_is_not_an_effect():
+    chapter = load_chapter("wigan", "synthetic_data")
+    borderline = _its_figures([1.25] + [1.0] * 8)  # interval 1.02 to 1.53: excludes 1, nominally
+    text = chapter_texts(chapter, chapter_figures(chapter) | borderline)["its"]
+    assert "1 has a 95% confidence interval" in text and "section 47 enquiries rose" in text
+    assert "None survives a Holm adjustment for the 9 comparisons" in text
+
+
+def test_acceptability_text_when_no_family_changed_its_answer():
+    from analysis_src.analysis.acceptability import acceptability_figures
+
+    chapter = load_chapter("darlington", "synthetic_data")
+    survey = chapter.tables.family_survey.copy()
+    survey["helpful"] = 4
+    figures = {k: v for k, v in chapter_figures(chapter).items() if not k.startswith("acceptability.")}
+    figures |= acceptability_figures(chapter.tables.staff_survey, survey)
+    text = chapter_texts(chapter, figures)["acceptability"]
+    assert "every family gave the same rating" in text and "Too few" not in text

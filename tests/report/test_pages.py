@@ -64,3 +64,22 @@ def test_no_ledger_description_types_a_protocol_threshold():
         for key, doc in keys.items():
             assert not typed.search(doc["description"]), (key, doc["description"])
             doc["description"].format(**labels)  # every slot it names exists
+
+
+def test_every_results_page_says_which_data_it_reads():
+    import nbformat
+
+    from analysis_src.paths import TEMPLATES_DIR
+
+    assert "**synthetic data**" in pages.data_note(True) and "not findings about real families" in pages.data_note(True)
+    assert "supplied by the authorities" in pages.data_note(False) and "synthetic" not in pages.data_note(False)
+    for template in sorted(TEMPLATES_DIR.glob("*.ipynb")):
+        title = next(c for c in nbformat.read(template, as_version=4).cells if c.source.startswith("# "))
+        assert title.source.split("\n")[2] == "{{ data_note }}", template.name
+
+
+def test_the_build_fills_the_data_note_by_the_data_it_reads(pilots):
+    from analysis_src.pipeline import build
+
+    assert build._replacements(pilots[0], True)["{{ data_note }}"] == pages.data_note(True)
+    assert build._common_replacements(False)["{{ data_note }}"] == pages.data_note(False)
