@@ -1,4 +1,4 @@
-"""Effect sizes and intervals for small samples: Wilson, Newcombe, risk ratio, Hedges' g, SMD."""
+"""Effect sizes and intervals for small samples: Wilson, Newcombe, Mantel-Haenszel, Hedges' g, SMD."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-Z_95 = 1.959963984540054
+# The book's intervals are 95%.
+CONFIDENCE = 0.95
+Z_95 = 1.959963984540054  # the standard normal quantile of 0.975
 
 
 @dataclass(frozen=True)
@@ -23,33 +26,19 @@ class Estimate:
 
 
 def wilson(successes: int, n: int) -> Estimate:
-    """Proportion with the Wilson score 95% interval (good coverage for small n)."""
+    """Proportion with the Wilson score 95% interval (good coverage for small n; statsmodels ``proportion_confint``)."""
     if n <= 0:
         raise ValueError("a proportion needs n > 0")
-    p = successes / n
-    centre = (p + Z_95**2 / (2 * n)) / (1 + Z_95**2 / n)
-    half = Z_95 * math.sqrt(p * (1 - p) / n + Z_95**2 / (4 * n**2)) / (1 + Z_95**2 / n)
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half))
+    low, high = proportion_confint(successes, n, alpha=1 - CONFIDENCE, method="wilson")
+    return Estimate(successes / n, max(0.0, float(low)), min(1.0, float(high)))
 
 
 def risk_difference(events_1: int, n_1: int, events_0: int, n_0: int) -> Estimate:
-    """Risk difference p1 - p0 with Newcombe's hybrid score interval (method 10, from Wilson limits)."""
-    a, b = wilson(events_1, n_1), wilson(events_0, n_0)
-    d = a.estimate - b.estimate
-    low = d - math.sqrt((a.estimate - a.ci_low) ** 2 + (b.ci_high - b.estimate) ** 2)
-    high = d + math.sqrt((a.ci_high - a.estimate) ** 2 + (b.estimate - b.ci_low) ** 2)
-    return Estimate(d, low, high)
-
-
-def risk_ratio(events_1: int, n_1: int, events_0: int, n_0: int) -> Estimate:
-    """Risk ratio with the log (Katz) interval; 0.5 is added to every cell when any cell is zero."""
-    a, c = float(events_1), float(events_0)
-    b, d = float(n_1 - events_1), float(n_0 - events_0)
-    if min(a, b, c, d) == 0:
-        a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5
-    ratio = (a / (a + b)) / (c / (c + d))
-    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
-    return Estimate(ratio, ratio * math.exp(-Z_95 * se), ratio * math.exp(Z_95 * se), se)
+    """Risk difference p1 - p0 with Newcombe's hybrid score interval (statsmodels ``confint_proportions_2indep``)."""
+    low, high = confint_proportions_2indep(
+        events_1, n_1, events_0, n_0, method="newcomb", compare="diff", alpha=1 - CONFIDENCE
+    )
+    return Estimate(events_1 / n_1 - events_0 / n_0, float(low), float(high))
 
 
 def hedges_g(mean_1: float, sd_1: float, n_1: int, mean_0: float, sd_0: float, n_0: int) -> Estimate:

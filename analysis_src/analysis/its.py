@@ -29,6 +29,7 @@ class ItsResult:
     durbin_watson: float
     fitted: pd.Series
     counterfactual: pd.Series
+    warnings: tuple[str, ...] = ()
 
 
 def harmonics(month: pd.Series, pairs: int, period: int = 12) -> pd.DataFrame:

@@ -8,6 +8,7 @@ families are a small part of the authority's caseload. Results are indicative on
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import altair as alt
@@ -86,9 +87,9 @@ def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_cha
         return None
     # Harmonic terms need enough months to separate season from the step (protocol.yml).
     seasonal = len(frame) >= protocol.current().outcomes.min_months_for_seasonality
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return segmented_regression(
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = segmented_regression(
             frame[indicator],
             exposure(frame, indicator),
             frame["time"],
@@ -96,6 +97,8 @@ def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_cha
             month=frame["calendar_month"] if seasonal else None,
             slope_change=slope_change,
         )
+    # Estimation warnings are kept and shown beside the estimate, not silenced.
+    return dataclasses.replace(result, warnings=tuple(sorted({str(w.message) for w in caught})))
 
 
 def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
@@ -108,6 +111,7 @@ def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
         key = f"outcomes.its.{indicator}"
         figures |= {f"{key}.rate_ratio": step.rate_ratio, f"{key}.ci_low": step.ci_low, f"{key}.ci_high": step.ci_high}
         figures[f"{key}.durbin_watson"] = step.durbin_watson
+        figures[f"{key}.warnings"] = len(step.warnings)
         slope = fit_indicator(pilot, returns, indicator, slope_change=True)
         figures[f"{key}.with_slope_change.rate_ratio"] = slope.rate_ratio
     return figures
@@ -133,9 +137,12 @@ def its_table(figures: dict[str, float]) -> pd.DataFrame:
                 ),
                 "With slope change": f"{figures[f'{key}.with_slope_change.rate_ratio']:.2f}",
                 "Durbin-Watson": f"{dw:.2f}" + ("" if low <= dw <= high else " (check autocorrelation)"),
+                "Fit": "the fit warned: read with caution" if figures.get(f"{key}.warnings", 0) else "",
             }
         )
-    return pd.DataFrame(rows).set_index("Indicator").rename_axis(None).fillna("")
+    table = pd.DataFrame(rows).set_index("Indicator").rename_axis(None).fillna("")
+    # The column appears only when a fit warned, so that a reader sees the flag beside its estimate.
+    return table if (table.get("Fit", pd.Series(dtype=str)) != "").any() else table.drop(columns="Fit", errors="ignore")
 
 
 def rates_for_chart(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:

@@ -284,11 +284,16 @@ def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float
     random intercept for the family's social worker. For a binary outcome this is a linear
     probability model; the ICC is on that scale. Families are nested in workers, so the ICC
     feeds the design effect of a future cluster trial.
+
+    Estimation warnings are kept, not silenced: ``trial.multilevel.converged`` records
+    whether the fit converged and ``trial.multilevel.boundary`` whether the worker variance
+    sits on the boundary of zero (statsmodels warns; the estimate is then a floor, not a finding).
     """
     frame = data.analysed[[outcome, "treated", "worker_id"]].astype({outcome: float})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         fit = smf.mixedlm(f"{outcome} ~ treated", frame, groups=frame["worker_id"]).fit(reml=True)
+    boundary = any("boundary" in str(w.message) for w in caught)
     between = float(fit.cov_re.iloc[0, 0])
     within = float(fit.scale)
     low, high = fit.conf_int().loc["treated"]
@@ -298,6 +303,8 @@ def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float
         "trial.multilevel.ci_high": float(high),
         "trial.icc_social_worker": between / (between + within) if between + within > 0 else 0.0,
         "trial.social_workers": int(frame["worker_id"].nunique()),
+        "trial.multilevel.converged": int(bool(fit.converged)),
+        "trial.multilevel.boundary": int(boundary or between <= 0),
     }
 
 
@@ -455,7 +462,9 @@ def trial_texts(figures: dict[str, float]) -> dict[str, str]:
         f"{figures['trial.multilevel.ci_high']:+.2f}). The intra-class correlation within social workers is "
         f"{figures['trial.icc_social_worker']:.3f}"
     )
-    if figures["trial.icc_social_worker"] < 0.001:
+    if not figures.get("trial.multilevel.converged", 1):
+        multilevel = "**The model did not converge; read its estimates with caution.** " + multilevel
+    if figures.get("trial.multilevel.boundary", 0) or figures["trial.icc_social_worker"] < 0.001:
         multilevel += (
             ": the estimate sits at the boundary of zero, which with so few workers and families says little "
             "about the true ICC. A future trial should not assume it is zero."

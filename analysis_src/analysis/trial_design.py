@@ -70,12 +70,37 @@ def design_figures(families_per_authority: float, icc: float, authorities: int, 
             target_effect(), 0.5, design_effect(per_worker, icc)
         ),
         "trial_design.icc_used": icc,
+        # The pilot's ICC is imprecise (often at the boundary): the size is also given at the assumed ICCs.
+        **{
+            f"trial_design.families_for_effect_at_icc.{_icc_key(assumed)}": families_for_effect(
+                target_effect(), 0.5, design_effect(per_worker, assumed)
+            )
+            for assumed in protocol.current().trial_design.assumed_iccs
+        },
         "trial_design.families_per_authority": families_per_authority,
     }
     # t has J - 2 degrees of freedom: no test with fewer than 3 clusters (protocol.yml may ask for more).
     if authorities >= protocol.current().trial_design.min_clusters:
         figures["trial_design.mdes_cluster"] = mdes_cluster(authorities, families_per_authority, icc)
     return figures
+
+
+def _icc_key(icc: float) -> str:
+    """A ledger-key part for an ICC: 0.05 -> ``0_05``."""
+    return f"{icc:.2f}".replace(".", "_")
+
+
+def sizing_range_text(figures: dict[str, float]) -> str:
+    """The trial size at each assumed ICC beside the headline's, so the reader sees how much it rests on the ICC."""
+    sizes = [
+        f"about {figures[f'trial_design.families_for_effect_at_icc.{_icc_key(icc)}']:,.0f} families at an ICC of "
+        f"{icc:.2f}"
+        for icc in protocol.current().trial_design.assumed_iccs
+    ]
+    return (
+        f"The headline uses the ICC of {figures['trial_design.icc_used']:.3f}; with the assumed ICCs the same trial "
+        f"would need {' and '.join(sizes)}."
+    )
 
 
 def cluster_text(figures: dict[str, float], authorities: int) -> str:

@@ -425,11 +425,12 @@ def synthesis_texts(
     figures: dict[str, float], found: list[str], pilots: list[Pilot], design: dict[str, float]
 ) -> dict[str, str]:
     """The synthesis's computed Markdown: the findings list, the progression table and the trial-sizing sentences."""
-    from analysis_src.analysis.trial_design import cluster_text
+    from analysis_src.analysis.trial_design import cluster_text, sizing_range_text
 
     findings = "\n".join(f"- {finding}" for finding in found)
     return {
         "icc": icc_text(figures, design, pilots),
+        "sizing_range": sizing_range_text(figures),
         "findings": findings,
         "progression": progression_markdown(figures, pilots),
         "cluster_design": cluster_text(figures, len(pilots)),

@@ -14,7 +14,6 @@ from analysis_src.analysis.effects import (
     mantel_haenszel_risk_difference,
     mantel_haenszel_risk_ratio,
     risk_difference,
-    risk_ratio,
     standardised_mean_difference,
     stratified_hedges_g,
     wilson,
@@ -53,19 +52,6 @@ def test_newcombe_risk_difference_matches_the_published_example():
     result = risk_difference(56, 70, 48, 80)
     assert result.estimate == pytest.approx(0.2)
     assert (round(result.ci_low, 4), round(result.ci_high, 4)) == (0.0524, 0.3339)
-
-
-def test_risk_ratio_log_interval_by_hand():
-    result = risk_ratio(10, 40, 20, 40)
-    se = math.sqrt(1 / 10 - 1 / 40 + 1 / 20 - 1 / 40)
-    assert result.estimate == pytest.approx(0.5)
-    assert result.ci_low == pytest.approx(0.5 * math.exp(-1.959963984540054 * se))
-
-
-def test_risk_ratio_with_a_zero_cell_uses_the_continuity_correction():
-    result = risk_ratio(0, 20, 3, 20)
-    assert result.estimate == pytest.approx((0.5 / 21) / (3.5 / 21))
-    assert result.ci_low > 0
 
 
 def test_smd_for_continuous_and_binary_characteristics():

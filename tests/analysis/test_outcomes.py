@@ -76,3 +76,24 @@ def test_chart_data_are_monthly_rates_not_rows_of_people(pilot):
     assert set(data.columns) == {"month", "indicator", "series", "rate"}
     counterfactual = data[data["series"] == "Counterfactual (no pilot)"]
     assert counterfactual["month"].min() == "2019-03"
+
+
+def test_a_fit_that_warns_is_flagged_beside_its_estimate():
+    from analysis_src.analysis.outcomes import its_table
+
+    figures = {}
+    for indicator in INDICATORS:
+        key = f"outcomes.its.{indicator}"
+        figures |= {
+            f"{key}.rate_ratio": 1.0,
+            f"{key}.ci_low": 0.8,
+            f"{key}.ci_high": 1.2,
+            f"{key}.durbin_watson": 2.0,
+            f"{key}.with_slope_change.rate_ratio": 1.0,
+            f"{key}.warnings": 0,
+        }
+    assert "Fit" not in its_table(figures).columns
+    figures["outcomes.its.care_entries.warnings"] = 1
+    table = its_table(figures)
+    assert table.loc["Entries to care", "Fit"] == "the fit warned: read with caution"
+    assert table.loc["Section 47 enquiries", "Fit"] == ""

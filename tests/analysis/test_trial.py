@@ -140,3 +140,20 @@ def test_darlington_synthetic_trial_figures():
 def test_a_pilot_without_allocation_log_has_no_trial():
     with pytest.raises(ValueError, match="no allocation log"):
         trial_data_for(load_chapter("wigan", "synthetic_data"))
+
+
+def test_the_mixed_model_records_a_boundary_fit_and_a_clustered_one():
+    import numpy as np
+
+    from analysis_src.analysis.trial import TrialData, multilevel
+
+    figures = multilevel(trial_data_for(load_chapter("darlington", "synthetic_data")))
+    assert figures["trial.multilevel.converged"] == 1
+    # The synthetic data have worker effects, but ten workers cannot show them: the fit sits at the boundary.
+    assert figures["trial.multilevel.boundary"] == 1 and figures["trial.icc_social_worker"] < 0.001
+    rng = np.random.default_rng(3)
+    workers = np.repeat(np.arange(20), 10)
+    outcome = (rng.normal(0, 1, 20)[workers] + rng.normal(0, 0.5, 200) > 0).astype(float)
+    analysed = pd.DataFrame({"s47_enquiry": outcome, "treated": np.tile([0, 1], 100), "worker_id": workers})
+    clustered = multilevel(TrialData(pd.DataFrame(), analysed, analysed))
+    assert clustered["trial.multilevel.boundary"] == 0 and clustered["trial.icc_social_worker"] > 0.2

@@ -57,3 +57,21 @@ def test_cluster_design_needs_three_authorities_and_its_verdict_follows_the_figu
     assert three["trial_design.mdes_cluster"] > 0.2 and "1.96, larger than an effect of 0.2." in cluster_text(three, 3)
     many = design_figures(69.0, 0.0, 150, 10, 150 * 69)
     assert many["trial_design.mdes_cluster"] < 0.2 and "no larger than an effect of 0.2." in cluster_text(many, 150)
+
+
+def test_the_trial_is_also_sized_at_the_assumed_iccs_and_says_which_the_headline_uses():
+    from analysis_src.analysis.trial_design import design_effect, design_figures, families_for_effect, sizing_range_text
+
+    figures = design_figures(70, 0.0, 3, 10, 208)
+    per_worker = 208 / 10
+    assert figures["trial_design.families_for_effect_0_2"] == families_for_effect(0.2, 0.5, 1.0)
+    assert figures["trial_design.families_for_effect_at_icc.0_05"] == families_for_effect(
+        0.2, 0.5, design_effect(per_worker, 0.05)
+    )
+    assert (
+        figures["trial_design.families_for_effect_at_icc.0_10"]
+        > figures["trial_design.families_for_effect_at_icc.0_05"]
+    )
+    text = sizing_range_text(figures)
+    assert text.startswith("The headline uses the ICC of 0.000")
+    assert f"about {figures['trial_design.families_for_effect_at_icc.0_05']:,.0f} families at an ICC of 0.05" in text
