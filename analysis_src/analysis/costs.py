@@ -173,9 +173,10 @@ def other_costs_table(period_totals: pd.DataFrame, costs: UnitCosts | None = Non
 
 
 def period_totals(prepared: pd.DataFrame) -> pd.DataFrame:
-    """Totals per indicator in the pre-period (``after`` = 0) and pilot (1) of prepared monthly returns."""
+    """Totals per indicator in the pre-period of the pilot's length (``after`` = 0) and the pilot (1)."""
     indicators = [*VALUED_INDICATORS, "days_in_care"]
-    totals = prepared.groupby("after")[indicators].sum().T
+    compared = prepared[prepared["compared"]] if "compared" in prepared else prepared
+    totals = compared.groupby("after")[indicators].sum().T
     return totals.rename(columns={0: "pre", 1: "pilot"})
 
 

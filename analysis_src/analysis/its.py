@@ -49,6 +49,7 @@ def segmented_regression(
     after: pd.Series,
     month: pd.Series | None = None,
     harmonic_pairs: int = 2,
+    trend: bool = True,
     slope_change: bool = False,
     quasi: bool = True,
 ) -> ItsResult:
@@ -68,6 +69,8 @@ def segmented_regression(
         Calendar month (1-12) for the harmonic terms; ``None`` for no seasonal adjustment.
     harmonic_pairs
         Number of sine/cosine pairs when ``month`` is given.
+    trend
+        Include a linear trend; without it the step compares the levels before and after.
     slope_change
         Add a change in slope after the interruption (a sensitivity analysis).
     quasi
@@ -79,7 +82,9 @@ def segmented_regression(
         Rate ratio of the step with its 95% CI, the Pearson scale, the Durbin-Watson
         statistic of the Pearson residuals, and fitted and counterfactual rates per person.
     """
-    design = pd.DataFrame({"const": 1.0, "after": after.astype(float), "time": time.astype(float)})
+    design = pd.DataFrame({"const": 1.0, "after": after.astype(float)})
+    if trend:
+        design["time"] = time.astype(float)
     if slope_change:
         start = time[after == 1].min()
         design["time_after"] = np.where(after == 1, time - start + 1, 0.0)

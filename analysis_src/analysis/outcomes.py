@@ -41,6 +41,8 @@ def prepare(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(
         time=range(1, len(frame) + 1),
         after=(frame["month"] >= pd.Timestamp(pilot.start_date)).astype(int),
+        # The protocol's comparison: the pre-period of the same length as the pilot, against the pilot.
+        compared=frame["month"] >= pd.Timestamp(pilot.start_date) - pd.DateOffset(months=pilot.months),
         calendar_month=frame["month"].dt.month,
         child_days=frame["child_population"] * frame["month"].dt.days_in_month,
     )
@@ -58,7 +60,7 @@ def period_comparison(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
     for indicator, label in INDICATORS.items():
         row = {"Indicator": label}
         for flag, name in ((0, "Pre-period"), (1, "Pilot")):
-            part = frame[frame["after"] == flag]
+            part = frame[(frame["after"] == flag) & frame["compared"]]
             total = part[indicator].sum()
             child_years = (part["child_population"] / 12).sum()
             # Days in care are child-days, not a count of children: never small, never suppressed.
@@ -75,18 +77,49 @@ def period_comparison(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def its_model(pre_months: int) -> tuple[bool, int]:
+    """The time-series model a pre-period of ``pre_months`` months can support: (linear trend, harmonic pairs).
+
+    With a long history, a trend and two seasonal pairs (Lopez Bernal et al. 2017); with a
+    shorter one, a trend only; with less, the level alone, which is the protocol's comparison
+    of the pilot with the period before it. Thresholds are in ``protocol.yml``.
+    """
+    rules = protocol.current().outcomes
+    if pre_months >= rules.min_pre_months_for_seasonality:
+        return True, 2
+    if pre_months >= rules.min_pre_months_for_trend:
+        return True, 0
+    return False, 0
+
+
+_PAIRS = {1: "one", 2: "two"}
+
+
+def its_model_text(pre_months: int) -> str:
+    """The chosen model in words, for the chapter."""
+    trend, pairs = its_model(pre_months)
+    if pairs:
+        return f"a trend and {_PAIRS[pairs]} seasonal (harmonic) pairs, fitted to {pre_months} months before the pilot"
+    if trend:
+        return f"a trend without seasonal terms, as {pre_months} months before the pilot cannot separate the seasons"
+    return (
+        f"the level alone (no trend, no seasons): {pre_months} months before the pilot are too few to extrapolate "
+        "a trend, so the step compares the pilot with the period before it"
+    )
+
+
 def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_change: bool = False):
     """Segmented quasi-Poisson regression of one indicator, or ``None`` where it is not estimable.
 
     Not estimable: no events in the pre-period or in the pilot period (the step would be infinite).
-    Seasonality (two harmonic pairs) is included when the series has at least 24 months.
+    The model is chosen by the length of the pre-period (:func:`its_model`), so that a short
+    history is not extrapolated into a counterfactual the data cannot support.
     """
     frame = prepare(pilot, returns)
     by_period = frame.groupby("after")[indicator].sum()
     if len(by_period) < 2 or (by_period == 0).any():
         return None
-    # Harmonic terms need enough months to separate season from the step (protocol.yml).
-    seasonal = len(frame) >= protocol.current().outcomes.min_months_for_seasonality
+    trend, pairs = its_model(int((frame["after"] == 0).sum()))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = segmented_regression(
@@ -94,8 +127,10 @@ def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_cha
             exposure(frame, indicator),
             frame["time"],
             frame["after"],
-            month=frame["calendar_month"] if seasonal else None,
-            slope_change=slope_change,
+            month=frame["calendar_month"] if pairs else None,
+            harmonic_pairs=pairs,
+            trend=trend,
+            slope_change=slope_change and trend,
         )
     # Estimation warnings are kept and shown beside the estimate, not silenced.
     return dataclasses.replace(result, warnings=tuple(sorted({str(w.message) for w in caught})))
@@ -103,7 +138,8 @@ def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_cha
 
 def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
     """Ledger figures: the step rate ratio and 95% CI per indicator, its slope-change sensitivity and DW."""
-    figures = {}
+    frame = prepare(pilot, returns)
+    figures = {"outcomes.its.pre_months": int((frame["after"] == 0).sum())}
     for indicator in INDICATORS:
         step = fit_indicator(pilot, returns, indicator)
         if step is None:
@@ -112,8 +148,9 @@ def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
         figures |= {f"{key}.rate_ratio": step.rate_ratio, f"{key}.ci_low": step.ci_low, f"{key}.ci_high": step.ci_high}
         figures[f"{key}.durbin_watson"] = step.durbin_watson
         figures[f"{key}.warnings"] = len(step.warnings)
-        slope = fit_indicator(pilot, returns, indicator, slope_change=True)
-        figures[f"{key}.with_slope_change.rate_ratio"] = slope.rate_ratio
+        if its_model(figures["outcomes.its.pre_months"])[0]:  # a change of slope needs a trend to change
+            slope = fit_indicator(pilot, returns, indicator, slope_change=True)
+            figures[f"{key}.with_slope_change.rate_ratio"] = slope.rate_ratio
     return figures
 
 
@@ -135,7 +172,11 @@ def its_table(figures: dict[str, float]) -> pd.DataFrame:
                     f"{figures[f'{key}.rate_ratio']:.2f} "
                     f"({figures[f'{key}.ci_low']:.2f} to {figures[f'{key}.ci_high']:.2f})"
                 ),
-                "With slope change": f"{figures[f'{key}.with_slope_change.rate_ratio']:.2f}",
+                "With slope change": (
+                    f"{figures[f'{key}.with_slope_change.rate_ratio']:.2f}"
+                    if f"{key}.with_slope_change.rate_ratio" in figures
+                    else "z (no trend to change)"
+                ),
                 "Durbin-Watson": f"{dw:.2f}" + ("" if low <= dw <= high else " (check autocorrelation)"),
                 "Fit": "the fit warned: read with caution" if figures.get(f"{key}.warnings", 0) else "",
             }

@@ -155,15 +155,19 @@ class Disclosure(_Section):
 
 
 class Outcomes(_Section):
-    """Interrupted time series: seasonality and the autocorrelation check."""
+    """Interrupted time series: how far back returns go, the model by pre-period length, the autocorrelation check."""
 
-    min_months_for_seasonality: Annotated[int, Field(ge=2)]
+    max_pre_months: Annotated[int, Field(ge=1)]
+    min_pre_months_for_trend: Annotated[int, Field(ge=2)]
+    min_pre_months_for_seasonality: Annotated[int, Field(ge=2)]
     durbin_watson_band: tuple[Annotated[float, Field(ge=0, le=4)], Annotated[float, Field(ge=0, le=4)]]
 
     @model_validator(mode="after")
     def _ordered(self) -> Outcomes:
         if not self.durbin_watson_band[0] < self.durbin_watson_band[1]:
             raise ValueError("durbin_watson_band must be [low, high] with low below high")
+        if not self.min_pre_months_for_trend <= self.min_pre_months_for_seasonality <= self.max_pre_months:
+            raise ValueError("need min_pre_months_for_trend <= min_pre_months_for_seasonality <= max_pre_months")
         return self
 
 

@@ -30,6 +30,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import pandera.pandas as pa
 
+from analysis_src.config import protocol
 from analysis_src.inputs.manifest import Pilot
 from analysis_src.inputs.problems import DataValidationError, Problem
 from analysis_src.inputs.readers import Note, read_table, table_path
@@ -221,7 +222,7 @@ def _window_problems(name: str, frame: pd.DataFrame, file: str, pilots: list[Pil
                 continue
             start = pd.Timestamp(pilot.start_date)
             if spec.get("within_study"):
-                start -= pd.DateOffset(months=pilot.months)
+                start -= pd.DateOffset(months=protocol.current().outcomes.max_pre_months)
             if not start <= value <= pd.Timestamp(pilot.end_date):
                 bad_rows.append(index + 2)
         if bad_rows:

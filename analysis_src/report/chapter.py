@@ -18,7 +18,7 @@ from analysis_src.analysis.categories import category_figures
 from analysis_src.analysis.costs import cost_figures
 from analysis_src.analysis.feasibility import reach_figures
 from analysis_src.analysis.governance import governance_figures
-from analysis_src.analysis.outcomes import INDICATORS, its_figures
+from analysis_src.analysis.outcomes import INDICATORS, its_figures, its_model_text
 from analysis_src.analysis.spend import distribution_figures, spend_summary
 from analysis_src.config import protocol
 from analysis_src.disclosure import show_count
@@ -152,6 +152,7 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
         "reached_against_plan": against_plan,
         "governance": governance,
         "its": _its_text(figures),
+        "its_model": its_model_text(int(figures["outcomes.its.pre_months"])),
         "acceptability": _acceptability_text(figures),
         "trial_pointer": (
             f"{pilot.name} randomised families: the consequences by arm are on the page "

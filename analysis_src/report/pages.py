@@ -39,7 +39,7 @@ def _allowed(spec: dict) -> str:
     if spec.get("within_pilot"):
         parts.append("within the pilot period")
     if spec.get("within_study"):
-        parts.append("within the pre-period or pilot period")
+        parts.append(f"within the pilot period or the {protocol.current().outcomes.max_pre_months} months before it")
     parts.append("required" if spec.get("required", True) else "may be blank")
     return "; ".join(parts)
 
@@ -131,6 +131,8 @@ def data_page(synthetic: bool = True) -> str:
         tables_statement=_fragment("tables_synthetic.md" if synthetic else "tables_real.md"),
         positive_answers=labels["positive_answers"],
         acceptability_criterion=labels["acceptability_criterion"],
+        trend_months=str(protocol.current().outcomes.min_pre_months_for_trend),
+        season_months=str(protocol.current().outcomes.min_pre_months_for_seasonality),
         disclosure_notes=notes(),
         data_dictionary=data_dictionary_markdown(heading_level=3),
         ledger_keys=ledger_keys_markdown(heading_level=3),

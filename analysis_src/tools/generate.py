@@ -118,6 +118,13 @@ ANNUAL_RATES_PER_10K = {
 LOOKED_AFTER_PER_10K = 65.0
 
 
+# Monthly returns go back three years before the pilot, as administrative returns do, so that the
+# time-series model can be chosen by the history it needs (protocol.yml, outcomes); the extra history
+# draws from its own random stream.
+HISTORY_MONTHS = 36
+HISTORY_STREAM = 1
+
+
 @dataclass(frozen=True)
 class Profile:
     """Calibration knobs for one authority's synthetic data."""
@@ -389,15 +396,41 @@ def _approvals(pilot: Pilot, frame: pd.DataFrame, rng: np.random.Generator) -> p
 
 
 def _monthly_returns(
-    pilot: Pilot, profile: Profile, transactions: pd.DataFrame, rng: np.random.Generator
+    pilot: Pilot,
+    profile: Profile,
+    transactions: pd.DataFrame,
+    rng: np.random.Generator,
+    history_rng: np.random.Generator,
 ) -> pd.DataFrame:
-    months = pd.period_range(pd.Period(pilot.start_date, "M") - pilot.months, pd.Period(pilot.end_date, "M"), freq="M")
+    """Monthly returns for the pilot, the same-length pre-period and a longer history before it.
+
+    The pilot and the same-length pre-period draw from the authority's main stream; the
+    earlier history (``HISTORY_MONTHS`` in all before the pilot) draws from its own stream,
+    so the other tables are the same whatever the length of the history.
+    """
+    history = pd.period_range(
+        pd.Period(pilot.start_date, "M") - HISTORY_MONTHS, pd.Period(pilot.start_date, "M") - pilot.months - 1, freq="M"
+    )
+    study = pd.period_range(pd.Period(pilot.start_date, "M") - pilot.months, pd.Period(pilot.end_date, "M"), freq="M")
+    earlier = _monthly_rows(pilot, profile, transactions, history_rng, history, first_t=-len(history))
+    return pd.concat([earlier, _monthly_rows(pilot, profile, transactions, rng, study, first_t=0)], ignore_index=True)
+
+
+def _monthly_rows(
+    pilot: Pilot,
+    profile: Profile,
+    transactions: pd.DataFrame,
+    rng: np.random.Generator,
+    months: pd.PeriodIndex,
+    first_t: int,
+) -> pd.DataFrame:
+    """Rows of the monthly returns for ``months``; ``first_t`` is the first month's time from the pre-period start."""
     population = profile.child_population
     spend = transactions.assign(month=pd.to_datetime(transactions["transaction_date"]).dt.to_period("M"))
     by_month = spend.groupby("month").agg(families=("family_id", "nunique"), amount=("amount_gbp", "sum"))
     looked_after = population / 10_000 * LOOKED_AFTER_PER_10K * profile.looked_after_multiplier
     rows = []
-    for t, month in enumerate(months):
+    for t, month in enumerate(months, start=first_t):
         # Trend of 2% a year, season peaking in the autumn term; no pilot effect.
         level = (1.02 ** (t / 12)) * (1 + 0.10 * np.sin(2 * np.pi * (month.month - 7) / 12))
         row = {"la_code": pilot.la_code, "month": str(month), "child_population": population}
@@ -507,7 +540,8 @@ def generate(pilots: list[Pilot], seed: int = DEFAULT_SEED) -> dict[str, pd.Data
         transactions = _transactions(pilot, profile, families, rng)
         parts["families"].append(families)
         parts["transactions"].append(transactions)
-        parts["monthly_returns"].append(_monthly_returns(pilot, profile, transactions, rng))
+        history_rng = np.random.default_rng([seed, pilot.la_code, HISTORY_STREAM])
+        parts["monthly_returns"].append(_monthly_returns(pilot, profile, transactions, rng, history_rng))
         parts["staff_survey"].append(_staff_survey(pilot, profile, rng))
         parts["family_survey"].append(_family_survey(pilot, families, transactions, rng))
         if log is not None:

@@ -13,8 +13,8 @@ def pilot(pilots):
     return pilots[0]
 
 
-def _returns(pilot, rng, step=1.0, zero_pre=False):
-    months = pd.date_range("2018-03-01", "2020-02-01", freq="MS")
+def _returns(pilot, rng, step=1.0, zero_pre=False, start="2018-03-01"):
+    months = pd.date_range(start, "2020-02-01", freq="MS")
     frame = pd.DataFrame({"month": months, "child_population": 50_000})
     after = (months >= pd.Timestamp(pilot.start_date)).astype(int)
     for indicator in INDICATORS:
@@ -56,13 +56,50 @@ def test_an_indicator_without_events_in_a_period_is_not_estimable(pilot):
 
 
 def test_its_figures_match_the_routine_called_directly(pilot):
-    frame = _returns(pilot, np.random.default_rng(4))
-    figures = its_figures(pilot, frame)
-    after = (frame["month"] >= pd.Timestamp(pilot.start_date)).astype(int)
-    direct = segmented_regression(
-        frame["plo_starts"], frame["child_population"], pd.Series(range(1, 25)), after, month=frame["month"].dt.month
-    )
-    assert figures["outcomes.its.plo_starts.rate_ratio"] == pytest.approx(direct.rate_ratio)
+    """12 months before the pilot: the level alone; 36: a trend and two seasonal pairs."""
+    for start, trend, month in (("2018-03-01", False, False), ("2016-03-01", True, True)):
+        frame = _returns(pilot, np.random.default_rng(4), start=start)
+        figures = its_figures(pilot, frame)
+        after = (frame["month"] >= pd.Timestamp(pilot.start_date)).astype(int)
+        direct = segmented_regression(
+            frame["plo_starts"],
+            frame["child_population"],
+            pd.Series(range(1, len(frame) + 1)),
+            after,
+            month=frame["month"].dt.month if month else None,
+            trend=trend,
+        )
+        assert figures["outcomes.its.plo_starts.rate_ratio"] == pytest.approx(direct.rate_ratio)
+        assert figures["outcomes.its.pre_months"] == int((after == 0).sum())
+        assert ("outcomes.its.plo_starts.with_slope_change.rate_ratio" in figures) == trend
+
+
+@pytest.mark.parametrize(
+    ("pre_months", "model"), [(12, (False, 0)), (23, (False, 0)), (24, (True, 0)), (36, (True, 2))]
+)
+def test_the_model_is_chosen_by_the_length_of_the_pre_period(pre_months, model):
+    from analysis_src.analysis.outcomes import its_model, its_model_text
+
+    assert its_model(pre_months) == model
+    assert str(pre_months) in its_model_text(pre_months)
+
+
+def test_the_protocol_comparison_uses_the_pre_period_of_the_pilots_length(pilot):
+    frame = _returns(pilot, np.random.default_rng(7), start="2016-03-01")
+    frame["s47_enquiries"] = 50
+    frame.loc[frame["month"] < pd.Timestamp("2018-03-01"), "s47_enquiries"] = 500  # older history, not compared
+    table = period_comparison(pilot, frame)
+    assert table.loc["Section 47 enquiries", "Pre-period total"] == "600"
+
+
+def test_a_trend_from_a_short_history_is_not_extrapolated(pilot):
+    """A chance slope over 12 pre-months would be extended over the pilot; the level model does not do that."""
+    frame = _returns(pilot, np.random.default_rng(8))
+    pre = frame["month"] < pd.Timestamp(pilot.start_date)
+    frame.loc[pre, "care_entries"] = np.linspace(20, 60, int(pre.sum())).round().astype(int)  # rising by chance
+    frame.loc[~pre, "care_entries"] = 40
+    result = fit_indicator(pilot, frame, "care_entries")
+    assert result.rate_ratio == pytest.approx(40 * 12 / frame.loc[pre, "care_entries"].sum(), rel=1e-6)
 
 
 def test_short_series_are_fitted_without_seasonal_terms(pilot):
