@@ -75,10 +75,30 @@ def describe_failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+# A kernel that fails to start or answer (a port taken by another kernel starting at the same
+# moment, a kernel that does not respond) is a fault of the machine, not of the notebook: the
+# run is tried once more. A failing cell is never retried.
+KERNEL_RETRIES = 1
+
+
+def is_kernel_fault(error: BaseException) -> bool:
+    """Whether ``error`` is a kernel that failed to start or answer, rather than a failing cell."""
+    if getattr(error, "ename", None) is not None:  # a cell raised: papermill.PapermillExecutionError
+        return False
+    return type(error).__name__ in {"ZMQError", "DeadKernelError"} or "Kernel didn't respond" in str(error)
+
+
 def run_one(run: Run) -> str | None:
     """Execute one run and clean the result; return ``None`` on success, else the failure."""
+    for attempt in range(KERNEL_RETRIES + 1):
+        try:
+            execute(run.template, run.output, run.parameters)
+            break
+        except Exception as error:  # every failure is reported to the caller, never raised in a worker
+            if attempt < KERNEL_RETRIES and is_kernel_fault(error):
+                continue
+            return describe_failure(error)
     try:
-        execute(run.template, run.output, run.parameters)
         # The executed notebook says that it is generated, and from which template.
         generated = {"inputs_sha256": run.inputs_sha256, "template": _portable(run.template)}
         clean_executed(run.output, run.replacements, {METADATA_KEY: generated})

@@ -60,3 +60,35 @@ def test_default_jobs_is_one_per_available_core():
 
 def test_describe_failure_of_an_ordinary_exception():
     assert runs.describe_failure(FileNotFoundError("no such template")) == "FileNotFoundError: no such template"
+
+
+def test_a_kernel_that_fails_to_start_is_retried_once_and_a_failing_cell_never(tmp_path, monkeypatch):
+    from papermill.exceptions import PapermillExecutionError
+
+    calls = []
+
+    def flaky(template, output, parameters):
+        calls.append(output.name)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(runs, "execute", flaky)
+    monkeypatch.setattr(runs, "clean_executed", lambda *args, **kwargs: None)
+    run = runs.Run("a", CHAPTER_TEMPLATE, tmp_path / "a.ipynb")
+    assert runs.run_one(run) is None and len(calls) == 2
+
+    def always_down(template, output, parameters):
+        calls.append(output.name)
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    calls.clear()
+    monkeypatch.setattr(runs, "execute", always_down)
+    assert "Kernel didn't respond" in runs.run_one(run) and len(calls) == 2
+
+    def cell_fails(template, output, parameters):
+        calls.append(output.name)
+        raise PapermillExecutionError(3, 3, "x = 1 / 0", "ZeroDivisionError", "division by zero", [])
+
+    calls.clear()
+    monkeypatch.setattr(runs, "execute", cell_fails)
+    assert "ZeroDivisionError" in runs.run_one(run) and len(calls) == 1
