@@ -8,6 +8,8 @@ SYNTHETIC_DATA_DIR = PROJECT_ROOT / "synthetic_data"
 BOOK_DIR = PROJECT_ROOT / "book"
 PILOTS_DIR = BOOK_DIR / "pilots"
 RESULTS_DIR = BOOK_DIR / "results"
+# The simulation study behind the methods-validation page (written by `make simulate`).
+SIMULATION_PATH = BOOK_DIR / "validation" / "simulation.json"
 CONFIG_DIR = PROJECT_ROOT / "analysis_src" / "config"
 TEMPLATES_DIR = PROJECT_ROOT / "analysis_src" / "report" / "templates"
 BUILD_DIR = PROJECT_ROOT / "_build"

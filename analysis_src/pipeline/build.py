@@ -158,7 +158,10 @@ def toc(pilots: list[Pilot]) -> dict:
         "parts": [
             {"caption": "Pilot chapters", "chapters": [_chapter_entry(p) for p in pilots]},
             {"caption": "Across the pilots", "chapters": [{"file": "book/logic_model"}, {"file": "book/synthesis"}]},
-            {"caption": "About the data", "chapters": [{"file": "book/data"}, {"file": "book/data_officer"}]},
+            {
+                "caption": "About the data and methods",
+                "chapters": [{"file": "book/data"}, {"file": "book/data_officer"}, {"file": "book/validation"}],
+            },
         ],
     }
 

@@ -28,8 +28,10 @@ exceeds three Monte Carlo standard errors or its coverage leaves the Monte Carlo
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,7 +42,9 @@ from analysis_src.analysis.effects import (
     mantel_haenszel_risk_ratio,
     risk_difference,
     stratified_hedges_g,
+    wilson,
 )
+from analysis_src.paths import SIMULATION_PATH
 
 
 @dataclass(frozen=True)
@@ -258,20 +262,58 @@ def its_performance(pre_months: int, repetitions: int, seed: int) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
+def wilson_performance(sizes: tuple[int, ...], share: float, repetitions: int, seed: int) -> pd.DataFrame:
+    """Coverage of the Wilson interval for groups of survey respondents of the given sizes (true share ``share``)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in sizes:
+        positives = rng.binomial(n, share, repetitions)
+        estimates = [wilson(int(k), n) for k in positives]
+        covered = np.mean([e.ci_low <= share <= e.ci_high for e in estimates])
+        rows.append(
+            {
+                "method": "share positive, Wilson interval",
+                "respondents": n,
+                "repetitions": repetitions,
+                "bias": float(np.mean([e.estimate for e in estimates]) - share),
+                "bias_mcse": float(np.std(positives / n, ddof=1) / math.sqrt(repetitions)),
+                "coverage": float(covered),
+                "coverage_mcse": math.sqrt(covered * (1 - covered) / repetitions),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def study(repetitions: int, seed: int) -> dict:
+    """The whole simulation study: trial estimators, time series on 12 and 36 months, Wilson on survey groups."""
+    trial = performance(TrialDesign(), repetitions, seed)
+    its = pd.concat([its_performance(pre, repetitions // 5, seed) for pre in (12, 36)], ignore_index=True)
+    survey = wilson_performance((3, 10, 30, 60), 0.7, repetitions, seed)
+    return {
+        "seed": seed,
+        "repetitions": repetitions,
+        "trial_design": vars(TrialDesign()),
+        "returns_design": vars(ReturnsDesign()),
+        "survey_share": 0.7,
+        "trial": trial.round(6).to_dict(orient="records"),
+        "time_series": its.round(6).to_dict(orient="records"),
+        "survey": survey.round(6).to_dict(orient="records"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: print the performance table of the trial estimators."""
-    parser = argparse.ArgumentParser(description="Simulate the trial estimators on Darlington's design.")
+    """Command line: run the simulation study, print its tables and write them for the methods page."""
+    parser = argparse.ArgumentParser(description="Simulate the book's estimators on the pilots' own designs.")
     parser.add_argument("--repetitions", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=20190301)
-    parser.add_argument("--families", type=int, default=TrialDesign.families)
+    parser.add_argument("--out", type=Path, default=SIMULATION_PATH, help="where the results are written")
     args = parser.parse_args(argv)
-    design = TrialDesign(families=args.families)
-    table = performance(design, args.repetitions, args.seed)
-    print(f"Trial: {design}; {args.repetitions} repetitions, seed {args.seed}; no true effect.")
-    print(table.to_markdown(index=False, floatfmt=".4f"))
-    its = pd.concat([its_performance(pre, args.repetitions // 5, args.seed) for pre in (12, 36)], ignore_index=True)
-    print(f"\nTime series: {ReturnsDesign()} (pre_months varied); {args.repetitions // 5} repetitions; no step.")
-    print(its.to_markdown(index=False, floatfmt=".4f"))
+    results = study(args.repetitions, args.seed)
+    for name in ("trial", "time_series", "survey"):
+        print(f"\n{name}:\n" + pd.DataFrame(results[name]).to_markdown(index=False, floatfmt=".4f"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
     return 0
 
 

@@ -1,13 +1,13 @@
 """The ITS routine against the published results of Lopez Bernal et al. (2017), see tests/data/README.md."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from analysis_src.analysis.benchmarks import SICILY_PATH
 from analysis_src.analysis.its import segmented_regression
 
-SICILY = pd.read_csv(Path(__file__).parents[1] / "data" / "sicily.csv")
+SICILY = pd.read_csv(SICILY_PATH)
 
 
 def _fit(**options):

@@ -83,3 +83,11 @@ def test_the_build_fills_the_data_note_by_the_data_it_reads(pilots):
 
     assert build._replacements(pilots[0], True)["{{ data_note }}"] == pages.data_note(True)
     assert build._common_replacements(False)["{{ data_note }}"] == pages.data_note(False)
+
+
+def test_the_validation_page_shows_every_benchmark_and_the_simulation():
+    text = pages.validation_page()
+    assert text.count("| yes |") == 5 and "**no**" not in text
+    assert "Risk difference, crude (pooled over periods)" in text
+    assert "Log rate ratio, chosen by the pre-period | 12 months before" in text
+    assert "| Share positive, Wilson interval | 3 respondents |" in text

@@ -86,3 +86,16 @@ def test_a_short_history_is_not_extrapolated_into_wide_or_wild_counterfactuals(i
     # 2% a year into the step: its bias is log(1.02), no more, within Monte Carlo error.
     assert abs(chosen["bias"] - math.log(1.02)) <= 3 * chosen["bias_mcse"]
     assert chosen["coverage"] >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / chosen["repetitions"])
+
+
+@pytest.mark.slow
+def test_the_committed_simulation_study_is_what_the_code_produces():
+    """The methods page reads book/validation/simulation.json: it must be this code's output (make simulate)."""
+    import json
+
+    from analysis_src.paths import SIMULATION_PATH
+    from analysis_src.tools.simulate import study
+
+    committed = json.loads(SIMULATION_PATH.read_text(encoding="utf-8"))
+    fresh = json.loads(json.dumps(study(committed["repetitions"], committed["seed"]), sort_keys=True))
+    assert fresh == committed
