@@ -1,6 +1,5 @@
 """The ITS routine against the published results of Lopez Bernal et al. (2017), see tests/data/README.md."""
 
-
 import pandas as pd
 import pytest
 
