@@ -11,8 +11,11 @@ import warnings
 from dataclasses import dataclass
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
+from scipy.optimize import brentq
+from statsmodels.regression.mixed_linear_model import MixedLMParams
 
 from analysis_src.analysis.effects import (
     Stratum,
@@ -277,6 +280,34 @@ def _small_cells(data: TrialData, outcome: str) -> bool:
     return False
 
 
+# The 95% point of a chi-square with one degree of freedom: the profile-likelihood interval's cut-off.
+_CHI2_95 = 3.841458820694124
+
+
+def icc_interval(model, best: float) -> tuple[float, float]:
+    """Profile-likelihood 95% interval of the intra-class correlation of a random-intercept model.
+
+    The worker variance is held at each value on a grid (relative to the residual variance,
+    as statsmodels parametrises it), the rest profiled out, and the interval is every ICC
+    whose likelihood-ratio statistic against the fit stays below the chi-square cut-off. At
+    the boundary the lower limit is 0. The limits are refined between grid points by root
+    finding (scipy ``brentq``).
+    """
+
+    def deviance(relative: float) -> float:
+        params = MixedLMParams.from_components(fe_params=np.zeros(model.k_fe), cov_re=np.array([[relative]]))
+        return 2 * (best - model.loglike(params, profile_fe=True)) - _CHI2_95
+
+    grid = np.concatenate([[1e-9], np.geomspace(1e-4, 100, 240)])
+    inside = np.array([deviance(c) <= 0 for c in grid])
+    if not inside.any():  # the grid missed the maximum: the interval is the estimate's neighbourhood
+        return float("nan"), float("nan")
+    first, last = int(np.argmax(inside)), len(inside) - 1 - int(np.argmax(inside[::-1]))
+    low = 0.0 if first == 0 else brentq(deviance, grid[first - 1], grid[first])
+    high = grid[-1] if last == len(grid) - 1 else brentq(deviance, grid[last], grid[last + 1])
+    return float(low / (1 + low)), float(high / (1 + high))
+
+
 def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float]:
     """Random-intercept model for social worker: the arm effect and the intra-class correlation.
 
@@ -294,6 +325,7 @@ def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float
         warnings.simplefilter("always")
         fit = smf.mixedlm(f"{outcome} ~ treated", frame, groups=frame["worker_id"]).fit(reml=True)
     boundary = any("boundary" in str(w.message) for w in caught)
+    icc_low, icc_high = icc_interval(fit.model, fit.llf)
     between = float(fit.cov_re.iloc[0, 0])
     within = float(fit.scale)
     low, high = fit.conf_int().loc["treated"]
@@ -303,6 +335,8 @@ def multilevel(data: TrialData, outcome: str = "s47_enquiry") -> dict[str, float
         "trial.multilevel.ci_high": float(high),
         "trial.icc_social_worker": between / (between + within) if between + within > 0 else 0.0,
         "trial.social_workers": int(frame["worker_id"].nunique()),
+        "trial.icc_social_worker.ci_low": icc_low,
+        "trial.icc_social_worker.ci_high": icc_high,
         "trial.multilevel.converged": int(bool(fit.converged)),
         "trial.multilevel.boundary": int(boundary or between <= 0),
     }
@@ -460,7 +494,8 @@ def trial_texts(figures: dict[str, float]) -> dict[str, str]:
         f"{show_count(figures['trial.social_workers'])} social workers, estimates a difference of "
         f"{figures['trial.multilevel.estimate']:+.2f} (95% CI {figures['trial.multilevel.ci_low']:+.2f} to "
         f"{figures['trial.multilevel.ci_high']:+.2f}). The intra-class correlation within social workers is "
-        f"{figures['trial.icc_social_worker']:.3f}"
+        f"{figures['trial.icc_social_worker']:.3f} (95% profile-likelihood interval "
+        f"{figures['trial.icc_social_worker.ci_low']:.3f} to {figures['trial.icc_social_worker.ci_high']:.3f})"
     )
     if not figures.get("trial.multilevel.converged", 1):
         multilevel = "**The model did not converge; read its estimates with caution.** " + multilevel

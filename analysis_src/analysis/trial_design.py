@@ -61,8 +61,15 @@ def design_effect(per_cluster: float, icc: float) -> float:
     return 1 + (per_cluster - 1) * icc
 
 
-def design_figures(families_per_authority: float, icc: float, authorities: int, workers: int, families: int) -> dict:
-    """Ledger figures for a future trial, from the pilot's sizes and ICC."""
+def design_figures(
+    families_per_authority: float,
+    icc: float,
+    authorities: int,
+    workers: int,
+    families: int,
+    icc_high: float | None = None,
+) -> dict:
+    """Ledger figures for a future trial, from the pilot's sizes and ICC (and the upper limit of its interval)."""
     per_worker = families / max(workers, 1)
     figures = {
         "trial_design.mdes_individual": mdes_individual(families),
@@ -79,6 +86,11 @@ def design_figures(families_per_authority: float, icc: float, authorities: int, 
         },
         "trial_design.families_per_authority": families_per_authority,
     }
+    if icc_high is not None and not math.isnan(icc_high):
+        figures["trial_design.icc_upper"] = icc_high
+        figures["trial_design.families_for_effect_at_icc_upper"] = families_for_effect(
+            target_effect(), 0.5, design_effect(per_worker, icc_high)
+        )
     # t has J - 2 degrees of freedom: no test with fewer than 3 clusters (protocol.yml may ask for more).
     if authorities >= protocol.current().trial_design.min_clusters:
         figures["trial_design.mdes_cluster"] = mdes_cluster(authorities, families_per_authority, icc)
@@ -97,9 +109,15 @@ def sizing_range_text(figures: dict[str, float]) -> str:
         f"{icc:.2f}"
         for icc in protocol.current().trial_design.assumed_iccs
     ]
+    if "trial_design.families_for_effect_at_icc_upper" in figures:
+        sizes.append(
+            f"about {figures['trial_design.families_for_effect_at_icc_upper']:,.0f} families at the upper limit of "
+            f"the pilot's interval, {figures['trial_design.icc_upper']:.2f}"
+        )
+    listed = ", ".join(sizes[:-1]) + " and " + sizes[-1] if len(sizes) > 1 else sizes[0]
     return (
-        f"The headline uses the ICC of {figures['trial_design.icc_used']:.3f}; with the assumed ICCs the same trial "
-        f"would need {' and '.join(sizes)}."
+        f"The headline uses the ICC of {figures['trial_design.icc_used']:.3f}; over a plausible range the same trial "
+        f"would need {listed}."
     )
 
 

@@ -382,6 +382,7 @@ def design_inputs(pilots: list[Pilot], ledgers: dict[str, dict[str, float]]) -> 
         "families_per_authority": sum(reached) / len(reached),
         "authorities": len(pilots),
         "icc": randomised[0]["trial.icc_social_worker"] if randomised else 0.05,
+        "icc_high": randomised[0].get("trial.icc_social_worker.ci_high") if randomised else None,
         "workers": randomised[0]["trial.social_workers"] if randomised else 10,
         "families_randomised": randomised[0]["trial.randomised"] if randomised else sum(reached),
     }
@@ -396,7 +397,12 @@ def programme_figures(ctx: Synthesis) -> tuple[dict[str, float], dict[str, dict[
     figures = synthesis_figures(ctx.pilots, ctx.tables)
     figures |= progression_figures(ctx.pilots, ctx.tables, ledgers)
     figures |= design_figures(
-        design["families_per_authority"], design["icc"], design["authorities"], design["workers"], design["families"]
+        design["families_per_authority"],
+        design["icc"],
+        design["authorities"],
+        design["workers"],
+        design["families"],
+        design["icc_high"],
     )
     return figures, ledgers, design
 
@@ -410,13 +416,18 @@ def icc_text(figures: dict[str, float], design: dict[str, float], pilots: list[P
         f"{show_count(design['families_randomised'])} randomised families and "
         f"{show_count(design['workers'])} social workers"
     )
+    reach = (
+        f" (its 95% profile-likelihood interval reaches {figures['trial_design.icc_upper']:.2f})"
+        if "trial_design.icc_upper" in figures
+        else ""
+    )
     if icc < 0.001:
         return (
-            f"The ICC estimated from {source} sits at zero, the edge of its range: with so few workers that does "
-            "not mean there is no clustering. The chart therefore also shows two assumed ICCs."
+            f"The ICC estimated from {source} sits at zero, the edge of its range{reach}: with so few workers that "
+            "does not mean there is no clustering. The chart therefore also shows two assumed ICCs."
         )
     return (
-        f"The ICC of {icc:.3f} comes from only {source}, so it is very imprecise. "
+        f"The ICC of {icc:.3f} comes from only {source}, so it is very imprecise{reach}. "
         "The chart therefore also shows two assumed ICCs."
     )
 

@@ -157,3 +157,44 @@ def test_the_mixed_model_records_a_boundary_fit_and_a_clustered_one():
     analysed = pd.DataFrame({"s47_enquiry": outcome, "treated": np.tile([0, 1], 100), "worker_id": workers})
     clustered = multilevel(TrialData(pd.DataFrame(), analysed, analysed))
     assert clustered["trial.multilevel.boundary"] == 0 and clustered["trial.icc_social_worker"] > 0.2
+
+
+def _clustered(rng, workers, per_worker, icc):
+    """Continuous outcomes of families nested in workers with a known intra-class correlation."""
+    import numpy as np
+
+    from analysis_src.analysis.trial import TrialData
+
+    group = np.repeat(np.arange(workers), per_worker)
+    outcome = rng.normal(0, np.sqrt(icc), workers)[group] + rng.normal(0, np.sqrt(1 - icc), workers * per_worker)
+    frame = pd.DataFrame({"s47_enquiry": outcome, "treated": rng.integers(0, 2, len(group)), "worker_id": group})
+    return TrialData(pd.DataFrame(), frame, frame)
+
+
+def test_the_icc_interval_contains_a_large_icc_and_excludes_zero():
+    import numpy as np
+
+    from analysis_src.analysis.trial import multilevel
+
+    figures = multilevel(_clustered(np.random.default_rng(5), 40, 10, 0.4))
+    assert 0 < figures["trial.icc_social_worker.ci_low"] < 0.4 < figures["trial.icc_social_worker.ci_high"] < 0.8
+    assert figures["trial.icc_social_worker.ci_low"] < figures["trial.icc_social_worker"]
+    assert figures["trial.icc_social_worker"] < figures["trial.icc_social_worker.ci_high"]
+
+
+@pytest.mark.slow
+def test_the_icc_interval_covers_on_a_pilot_sized_design():
+    """Ten workers, about seven families each, a true ICC of 0.1: the profile interval covers it ~95% of the time."""
+    import math
+
+    import numpy as np
+
+    from analysis_src.analysis.trial import multilevel
+
+    rng = np.random.default_rng(20190301)
+    repetitions, covered = 120, 0
+    for _ in range(repetitions):
+        figures = multilevel(_clustered(rng, 10, 7, 0.1))
+        covered += figures["trial.icc_social_worker.ci_low"] <= 0.1 <= figures["trial.icc_social_worker.ci_high"]
+    coverage = covered / repetitions
+    assert coverage >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / repetitions)
