@@ -1,15 +1,23 @@
 """Shared fixtures: the manifest, and a writable copy of the synthetic data."""
 
+import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import settings
 
 from analysis_src.config import protocol
 from analysis_src.inputs.manifest import load_manifest
 from analysis_src.paths import SYNTHETIC_DATA_DIR
+
+# CI runs the property tests with a fixed seed, so that a run cannot pass or fail by chance;
+# on a developer's machine they explore new examples each time.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 INTEGRATION_DIR = Path(__file__).parent / "integration"
 

@@ -187,6 +187,8 @@ def _performance(rows: list[dict], design: str) -> pd.DataFrame:
         }
     )
     table = table.dropna(axis="columns", how="all")
+    if "share_at_zero" in frame:
+        table["At zero"] = frame["share_at_zero"].map("{:.0%}".format)
     if "mean_width" in frame:
         table["Mean interval width (log)"] = frame["mean_width"].map("{:.2f}".format)
     return table
@@ -238,6 +240,7 @@ def validation_page() -> str:
         its_table=_markdown_table(_performance(its.to_dict(orient="records"), "months")),
         survey_sizes=", ".join(str(n) for n in survey["respondents"]),
         survey_table=_markdown_table(_performance(survey.to_dict(orient="records"), "group")),
+        icc_table=_markdown_table(_performance(study["icc"], "design")),
     )
 
 

@@ -284,11 +284,42 @@ def wilson_performance(sizes: tuple[int, ...], share: float, repetitions: int, s
     return pd.DataFrame(rows)
 
 
+def icc_performance(icc: float, workers: int, per_worker: int, repetitions: int, seed: int) -> pd.DataFrame:
+    """The ICC of the book's mixed model on a pilot-sized design: bias, coverage of its interval, estimates at zero."""
+    from analysis_src.analysis.trial import TrialData, multilevel
+
+    rng = np.random.default_rng(seed)
+    estimates, covered = [], []
+    for _ in range(repetitions):
+        group = np.repeat(np.arange(workers), per_worker)
+        outcome = rng.normal(0, math.sqrt(icc), workers)[group] + rng.normal(0, math.sqrt(1 - icc), len(group))
+        frame = pd.DataFrame({"s47_enquiry": outcome, "treated": rng.integers(0, 2, len(group)), "worker_id": group})
+        figures = multilevel(TrialData(pd.DataFrame(), frame, frame))
+        estimates.append(figures["trial.icc_social_worker"])
+        covered.append(figures["trial.icc_social_worker.ci_low"] <= icc <= figures["trial.icc_social_worker.ci_high"])
+    estimates_array, coverage = np.array(estimates), float(np.mean(covered))
+    return pd.DataFrame(
+        [
+            {
+                "method": "ICC, profile-likelihood interval",
+                "design": f"{workers} workers, {per_worker} families each, true ICC {icc:g}",
+                "repetitions": repetitions,
+                "bias": float(estimates_array.mean() - icc),
+                "bias_mcse": float(estimates_array.std(ddof=1) / math.sqrt(repetitions)),
+                "coverage": coverage,
+                "coverage_mcse": math.sqrt(coverage * (1 - coverage) / repetitions),
+                "share_at_zero": float((estimates_array < 0.001).mean()),
+            }
+        ]
+    )
+
+
 def study(repetitions: int, seed: int) -> dict:
     """The whole simulation study: trial estimators, time series on 12 and 36 months, Wilson on survey groups."""
     trial = performance(TrialDesign(), repetitions, seed)
     its = pd.concat([its_performance(pre, repetitions // 5, seed) for pre in (12, 36)], ignore_index=True)
     survey = wilson_performance((3, 10, 30, 60), 0.7, repetitions, seed)
+    icc = icc_performance(0.05, 10, 7, repetitions // 25, seed)
     return {
         "seed": seed,
         "repetitions": repetitions,
@@ -298,6 +329,7 @@ def study(repetitions: int, seed: int) -> dict:
         "trial": trial.round(6).to_dict(orient="records"),
         "time_series": its.round(6).to_dict(orient="records"),
         "survey": survey.round(6).to_dict(orient="records"),
+        "icc": icc.round(6).to_dict(orient="records"),
     }
 
 
@@ -309,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=SIMULATION_PATH, help="where the results are written")
     args = parser.parse_args(argv)
     results = study(args.repetitions, args.seed)
-    for name in ("trial", "time_series", "survey"):
+    for name in ("trial", "time_series", "survey", "icc"):
         print(f"\n{name}:\n" + pd.DataFrame(results[name]).to_markdown(index=False, floatfmt=".4f"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -69,8 +69,9 @@ defects = st.lists(
 )
 
 
-def _columns_of(name, kind):
-    return [c for c, spec in load_dictionary()[name]["columns"].items() if spec["type"] == kind]
+def _columns_of(name, kind, frame):
+    """The table's columns of a type that the frame still has (an earlier defect may have dropped one)."""
+    return [c for c, spec in load_dictionary()[name]["columns"].items() if spec["type"] == kind and c in frame]
 
 
 def _apply(frames, encodings, xlsx, missing, truncated, defect):
@@ -87,7 +88,7 @@ def _apply(frames, encodings, xlsx, missing, truncated, defect):
     elif kind == "undecodable":
         encodings[name] = "undecodable"
     elif kind in ("dmy_dates", "serial_dates"):
-        for col in _columns_of(name, "date"):
+        for col in _columns_of(name, "date", frame):
             days = pd.to_datetime(frame[col], format="%Y-%m-%d", errors="coerce")
             if kind == "dmy_dates":
                 frame[col] = days.dt.strftime("%d/%m/%Y").fillna(frame[col])
@@ -95,7 +96,7 @@ def _apply(frames, encodings, xlsx, missing, truncated, defect):
                 serial = (days - pd.Timestamp("1899-12-30")).dt.days
                 frame[col] = serial.map(lambda v: "" if pd.isna(v) else str(int(v))).where(days.notna(), frame[col])
     elif kind == "money":
-        for col in _columns_of(name, "decimal"):
+        for col in _columns_of(name, "decimal", frame):
             # Drawn twice, the defect leaves values already written as money as they are.
             frame[col] = frame[col].map(
                 lambda v: f"£{float(v):,.2f}" if v not in ("", None) and not str(v).startswith("£") else v
@@ -117,7 +118,7 @@ def _apply(frames, encodings, xlsx, missing, truncated, defect):
     elif kind == "personal_column":
         frame[["child_name", "DOB", "postcode", "upn", "NHS number", "case notes"][number % 6]] = "x"
     elif kind == "code_case":
-        for col in _columns_of(name, "code"):
+        for col in _columns_of(name, "code", frame):
             frame[col] = frame[col].str.upper() if number % 2 else frame[col].str.title()
     elif kind == "blank_cell" and column is not None and len(frame):
         frame.loc[row, column] = ""

@@ -124,3 +124,16 @@ def test_acceptability_is_judged_in_every_pilot_not_pooled(pilots, tables, ledge
     figures = progression_figures(pilots, dataclasses.replace(tables, family_survey=survey), ledgers)
     assert figures["progression.family_acceptability.share_positive"] > 0.7  # the pool still looks fine
     assert figures["progression.family_acceptability"] == 0
+
+
+def test_the_icc_sentence_follows_its_value(pilots):
+    from analysis_src.report.synthesis import icc_text
+
+    design = {"families_randomised": 67, "workers": 10}
+    at_zero = icc_text({"trial_design.icc_used": 0.0, "trial_design.icc_upper": 0.27}, design, pilots)
+    assert "sits at zero" in at_zero and "reaches 0.27" in at_zero
+    estimated = icc_text({"trial_design.icc_used": 0.084, "trial_design.icc_upper": 0.4}, design, pilots)
+    assert "The ICC of 0.084 comes from only 67 randomised families and 10 social workers" in estimated
+    assert "zero" not in estimated
+    unrandomised = [p for p in pilots if not p.randomised]
+    assert "is assumed, not estimated" in icc_text({"trial_design.icc_used": 0.05}, design, unrandomised)
