@@ -188,7 +188,7 @@ def _performance(rows: list[dict], design: str) -> pd.DataFrame:
     )
     table = table.dropna(axis="columns", how="all")
     if "share_at_zero" in frame:
-        table["At zero"] = frame["share_at_zero"].map("{:.0%}".format)
+        table["At zero"] = frame["share_at_zero"].map(lambda share: "" if pd.isna(share) else f"{share:.0%}")
     if "mean_width" in frame:
         table["Mean interval width (log)"] = frame["mean_width"].map("{:.2f}".format)
     return table

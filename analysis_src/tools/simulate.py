@@ -285,11 +285,15 @@ def wilson_performance(sizes: tuple[int, ...], share: float, repetitions: int, s
 
 
 def icc_performance(icc: float, workers: int, per_worker: int, repetitions: int, seed: int) -> pd.DataFrame:
-    """The ICC of the book's mixed model on a pilot-sized design: bias, coverage of its interval, estimates at zero."""
+    """The book's mixed model on a pilot-sized design, with no effect of allocation.
+
+    Two rows: the ICC (bias, coverage of its profile-likelihood interval, share of estimates
+    at zero) and the arm effect (bias and coverage of its Wald interval; the truth is 0).
+    """
     from analysis_src.analysis.trial import TrialData, multilevel
 
     rng = np.random.default_rng(seed)
-    estimates, covered = [], []
+    estimates, covered, arm, arm_covered = [], [], [], []
     for _ in range(repetitions):
         group = np.repeat(np.arange(workers), per_worker)
         outcome = rng.normal(0, math.sqrt(icc), workers)[group] + rng.normal(0, math.sqrt(1 - icc), len(group))
@@ -297,21 +301,43 @@ def icc_performance(icc: float, workers: int, per_worker: int, repetitions: int,
         figures = multilevel(TrialData(pd.DataFrame(), frame, frame))
         estimates.append(figures["trial.icc_social_worker"])
         covered.append(figures["trial.icc_social_worker.ci_low"] <= icc <= figures["trial.icc_social_worker.ci_high"])
+        arm.append(figures["trial.multilevel.estimate"])
+        arm_covered.append(figures["trial.multilevel.ci_low"] <= 0 <= figures["trial.multilevel.ci_high"])
     estimates_array, coverage = np.array(estimates), float(np.mean(covered))
+    arm_array, arm_coverage = np.array(arm), float(np.mean(arm_covered))
+    design = f"{workers} workers, {per_worker} families each, true ICC {icc:g}"
     return pd.DataFrame(
         [
             {
+                "method": "arm effect, linear mixed model",
+                "design": design,
+                "repetitions": repetitions,
+                "bias": float(arm_array.mean()),
+                "bias_mcse": float(arm_array.std(ddof=1) / math.sqrt(repetitions)),
+                "coverage": arm_coverage,
+                "coverage_mcse": math.sqrt(arm_coverage * (1 - arm_coverage) / repetitions),
+                "share_at_zero": float("nan"),
+            },
+            {
                 "method": "ICC, profile-likelihood interval",
-                "design": f"{workers} workers, {per_worker} families each, true ICC {icc:g}",
+                "design": design,
                 "repetitions": repetitions,
                 "bias": float(estimates_array.mean() - icc),
                 "bias_mcse": float(estimates_array.std(ddof=1) / math.sqrt(repetitions)),
                 "coverage": coverage,
                 "coverage_mcse": math.sqrt(coverage * (1 - coverage) / repetitions),
                 "share_at_zero": float((estimates_array < 0.001).mean()),
-            }
+            },
         ]
     )
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows for JSON, rounded; a figure that does not apply is ``null`` (JSON has no NaN)."""
+    return [
+        {key: (None if isinstance(value, float) and math.isnan(value) else value) for key, value in row.items()}
+        for row in frame.round(6).to_dict(orient="records")
+    ]
 
 
 def study(repetitions: int, seed: int) -> dict:
@@ -326,10 +352,10 @@ def study(repetitions: int, seed: int) -> dict:
         "trial_design": vars(TrialDesign()),
         "returns_design": vars(ReturnsDesign()),
         "survey_share": 0.7,
-        "trial": trial.round(6).to_dict(orient="records"),
-        "time_series": its.round(6).to_dict(orient="records"),
-        "survey": survey.round(6).to_dict(orient="records"),
-        "icc": icc.round(6).to_dict(orient="records"),
+        "trial": _records(trial),
+        "time_series": _records(its),
+        "survey": _records(survey),
+        "icc": _records(icc),
     }
 
 
@@ -344,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("trial", "time_series", "survey", "icc"):
         print(f"\n{name}:\n" + pd.DataFrame(results[name]).to_markdown(index=False, floatfmt=".4f"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")
     return 0
 

@@ -92,3 +92,4 @@ def test_the_validation_page_shows_every_benchmark_and_the_simulation():
     assert "Log rate ratio, chosen by the pre-period | 12 months before" in text
     assert "| Share positive, Wilson interval | 3 respondents |" in text
     assert "| ICC, profile-likelihood interval | 10 workers, 7 families each, true ICC 0.05 |" in text
+    assert "| Arm effect, linear mixed model | 10 workers, 7 families each, true ICC 0.05 |" in text
