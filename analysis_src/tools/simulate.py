@@ -47,6 +47,19 @@ from analysis_src.analysis.effects import (
 from analysis_src.paths import SIMULATION_PATH
 
 
+def measures(estimates: np.ndarray, lows: np.ndarray, highs: np.ndarray, truth: float) -> dict[str, float]:
+    """The performance measures of one method: bias and coverage, each with its Monte Carlo standard error."""
+    n = len(estimates)
+    coverage = float(((lows <= truth) & (highs >= truth)).mean())
+    return {
+        "repetitions": n,
+        "bias": float(estimates.mean() - truth),
+        "bias_mcse": float(estimates.std(ddof=1) / math.sqrt(n)),
+        "coverage": coverage,
+        "coverage_mcse": math.sqrt(coverage * (1 - coverage) / n),
+    }
+
+
 @dataclass(frozen=True)
 class TrialDesign:
     """The data-generating mechanism of one simulated trial.
@@ -167,19 +180,7 @@ def performance(design: TrialDesign, repetitions: int, seed: int) -> pd.DataFram
     rows = []
     for method, values in results.items():
         array = np.array(values)
-        n = len(array)
-        covered = (array[:, 1] <= 0) & (array[:, 2] >= 0)
-        coverage = float(covered.mean())
-        rows.append(
-            {
-                "method": method,
-                "repetitions": n,
-                "bias": float(array[:, 0].mean()),
-                "bias_mcse": float(array[:, 0].std(ddof=1) / math.sqrt(n)),
-                "coverage": coverage,
-                "coverage_mcse": math.sqrt(coverage * (1 - coverage) / n),
-            }
-        )
+        rows.append({"method": method, **measures(array[:, 0], array[:, 1], array[:, 2], truth=0.0)})
     return pd.DataFrame(rows)
 
 
@@ -245,17 +246,11 @@ def its_performance(pre_months: int, repetitions: int, seed: int) -> pd.DataFram
     rows = []
     for name, values in results.items():
         array = np.array(values)
-        n = len(array)
-        coverage = float(((array[:, 1] <= 0) & (array[:, 2] >= 0)).mean())
         rows.append(
             {
                 "method": f"log rate ratio, {name}",
                 "pre_months": pre_months,
-                "repetitions": n,
-                "bias": float(array[:, 0].mean()),
-                "bias_mcse": float(array[:, 0].std(ddof=1) / math.sqrt(n)),
-                "coverage": coverage,
-                "coverage_mcse": math.sqrt(coverage * (1 - coverage) / n),
+                **measures(array[:, 0], array[:, 1], array[:, 2], truth=0.0),
                 "mean_width": float((array[:, 2] - array[:, 1]).mean()),
             }
         )
@@ -268,17 +263,12 @@ def wilson_performance(sizes: tuple[int, ...], share: float, repetitions: int, s
     rows = []
     for n in sizes:
         positives = rng.binomial(n, share, repetitions)
-        estimates = [wilson(int(k), n) for k in positives]
-        covered = np.mean([e.ci_low <= share <= e.ci_high for e in estimates])
+        array = np.array([(e.estimate, e.ci_low, e.ci_high) for e in (wilson(int(k), n) for k in positives)])
         rows.append(
             {
                 "method": "share positive, Wilson interval",
                 "respondents": n,
-                "repetitions": repetitions,
-                "bias": float(np.mean([e.estimate for e in estimates]) - share),
-                "bias_mcse": float(np.std(positives / n, ddof=1) / math.sqrt(repetitions)),
-                "coverage": float(covered),
-                "coverage_mcse": math.sqrt(covered * (1 - covered) / repetitions),
+                **measures(array[:, 0], array[:, 1], array[:, 2], truth=share),
             }
         )
     return pd.DataFrame(rows)
@@ -293,40 +283,29 @@ def icc_performance(icc: float, workers: int, per_worker: int, repetitions: int,
     from analysis_src.analysis.trial import TrialData, multilevel
 
     rng = np.random.default_rng(seed)
-    estimates, covered, arm, arm_covered = [], [], [], []
+    icc_fits, arm_fits = [], []
     for _ in range(repetitions):
         group = np.repeat(np.arange(workers), per_worker)
         outcome = rng.normal(0, math.sqrt(icc), workers)[group] + rng.normal(0, math.sqrt(1 - icc), len(group))
         frame = pd.DataFrame({"s47_enquiry": outcome, "treated": rng.integers(0, 2, len(group)), "worker_id": group})
         figures = multilevel(TrialData(pd.DataFrame(), frame, frame))
-        estimates.append(figures["trial.icc_social_worker"])
-        covered.append(figures["trial.icc_social_worker.ci_low"] <= icc <= figures["trial.icc_social_worker.ci_high"])
-        arm.append(figures["trial.multilevel.estimate"])
-        arm_covered.append(figures["trial.multilevel.ci_low"] <= 0 <= figures["trial.multilevel.ci_high"])
-    estimates_array, coverage = np.array(estimates), float(np.mean(covered))
-    arm_array, arm_coverage = np.array(arm), float(np.mean(arm_covered))
+        icc_fits.append([figures[f"trial.icc_social_worker{part}"] for part in ("", ".ci_low", ".ci_high")])
+        arm_fits.append([figures[f"trial.multilevel.{part}"] for part in ("estimate", "ci_low", "ci_high")])
+    iccs, arms = np.array(icc_fits), np.array(arm_fits)
     design = f"{workers} workers, {per_worker} families each, true ICC {icc:g}"
     return pd.DataFrame(
         [
             {
                 "method": "arm effect, linear mixed model",
                 "design": design,
-                "repetitions": repetitions,
-                "bias": float(arm_array.mean()),
-                "bias_mcse": float(arm_array.std(ddof=1) / math.sqrt(repetitions)),
-                "coverage": arm_coverage,
-                "coverage_mcse": math.sqrt(arm_coverage * (1 - arm_coverage) / repetitions),
+                **measures(arms[:, 0], arms[:, 1], arms[:, 2], truth=0.0),
                 "share_at_zero": float("nan"),
             },
             {
                 "method": "ICC, profile-likelihood interval",
                 "design": design,
-                "repetitions": repetitions,
-                "bias": float(estimates_array.mean() - icc),
-                "bias_mcse": float(estimates_array.std(ddof=1) / math.sqrt(repetitions)),
-                "coverage": coverage,
-                "coverage_mcse": math.sqrt(coverage * (1 - coverage) / repetitions),
-                "share_at_zero": float((estimates_array < 0.001).mean()),
+                **measures(iccs[:, 0], iccs[:, 1], iccs[:, 2], truth=icc),
+                "share_at_zero": float((iccs[:, 0] < 0.001).mean()),
             },
         ]
     )
