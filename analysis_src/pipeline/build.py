@@ -44,7 +44,7 @@ from analysis_src.inputs.contracts import (
 from analysis_src.inputs.manifest import ManifestError, Pilot, load_manifest, manifest_text
 from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT, SYNTHETIC_DATA_DIR, TEMPLATES_DIR
 from analysis_src.pipeline.incremental import authority_hash, code_hash, is_current, programme_hash
-from analysis_src.pipeline.runs import Run, run_all
+from analysis_src.pipeline.runs import Run, portable, run_all
 from analysis_src.report.charts import write_vega_bundle
 from analysis_src.report.gate import disclosure_findings, external_references
 from analysis_src.report.ledger import harvest, ledger_text
@@ -142,14 +142,6 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _portable(path: Path) -> str:
-    """Path as recorded in notebooks: relative to the project root where possible."""
-    try:
-        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path.resolve())
-
-
 def toc(pilots: list[Pilot]) -> dict:
     """The table of contents: introduction, one chapter per pilot in manifest order, synthesis, data."""
     return {
@@ -225,7 +217,7 @@ def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
     the logic model are executed again whenever any authority's hash changes.
     """
     code = code_hash()
-    common = {"data_dir": _portable(targets.data_dir), "manifest": _portable(targets.manifest)}
+    common = {"data_dir": portable(targets.data_dir), "manifest": portable(targets.manifest)}
     authority_runs, programme_runs, reused = [], [], []
     notebooks: dict[str, str] = {}
     authority_notebooks: dict[str, list[str]] = {}
@@ -512,11 +504,11 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop
         What was executed and what was reused.
     """
     started = time.perf_counter()
-    _say(f"[1/5] Validating the protocol's numbers and the manifest {_portable(targets.manifest)}")
+    _say(f"[1/5] Validating the protocol's numbers and the manifest {portable(targets.manifest)}")
     protocol.current()
     pilots, manifest = pilots_to_build(targets)
     targets = dataclasses.replace(targets, manifest=manifest)
-    _say(f"[2/5] Validating the data in {_portable(targets.data_dir)}")
+    _say(f"[2/5] Validating the data in {portable(targets.data_dir)}")
     tables, notes = read_tables(targets.data_dir, pilots, drop_unknown_columns=drop_unknown_columns)
     for note in notes:
         _say(f"  normalised: {note}")
@@ -543,7 +535,7 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop
     _say("[5/5] Publishing the notebooks, results ledger and HTML")
     publish(targets, html)
     shutil.rmtree(targets.runs_dir, ignore_errors=True)
-    _say(f"Done in {time.perf_counter() - started:.0f} s: open {_portable(targets.html_dir / 'index.html')}")
+    _say(f"Done in {time.perf_counter() - started:.0f} s: open {portable(targets.html_dir / 'index.html')}")
     return work
 
 

@@ -23,12 +23,12 @@ from analysis_src.pipeline.incremental import METADATA_KEY
 from analysis_src.pipeline.notebooks import clean_executed, execute
 
 
-def _portable(path: Path) -> str:
-    """A template's path as recorded in notebooks: relative to the project root where possible."""
+def portable(path: Path) -> str:
+    """Path as recorded in notebooks and messages: relative to the project root where possible."""
     try:
         return path.resolve().relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
-        return path.name
+        return str(path.resolve())
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def run_one(run: Run) -> str | None:
             return describe_failure(error)
     try:
         # The executed notebook says that it is generated, and from which template.
-        generated = {"inputs_sha256": run.inputs_sha256, "template": _portable(run.template)}
+        generated = {"inputs_sha256": run.inputs_sha256, "template": portable(run.template)}
         clean_executed(run.output, run.replacements, {METADATA_KEY: generated})
     except Exception as error:  # every failure is reported to the caller, never raised in a worker
         return describe_failure(error)

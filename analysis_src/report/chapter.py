@@ -16,6 +16,7 @@ from statsmodels.stats.multitest import multipletests
 from analysis_src.analysis.acceptability import acceptability_figures
 from analysis_src.analysis.categories import category_figures
 from analysis_src.analysis.costs import cost_figures
+from analysis_src.analysis.effects import CONFIDENCE
 from analysis_src.analysis.feasibility import reach_figures
 from analysis_src.analysis.governance import governance_figures
 from analysis_src.analysis.outcomes import INDICATORS, its_figures, its_model_text
@@ -169,7 +170,7 @@ def _in_sentence(label: str) -> str:
 
 
 # The book's intervals are 95%: a result outside one arises by chance in 5% of comparisons.
-_CHANCE = 0.05
+_CHANCE = 1 - CONFIDENCE
 
 
 def _its_p_value(figures: dict[str, float], indicator: str) -> float:
