@@ -88,7 +88,7 @@ def test_a_build_never_imports_the_tools():
     [
         ("inputs/readers.py", "from analysis_src.report.pages import data_page\n"),
         ("analysis/spend.py", "from ..pipeline import build\n"),
-        ("disclosure.py", "import analysis_src.inputs.contracts\n"),
+        ("disclosure/__init__.py", "import analysis_src.inputs.contracts\n"),
         ("config/protocol.py", "from analysis_src import disclosure\n"),
     ],
 )
@@ -97,7 +97,7 @@ def test_the_rule_catches_an_import_that_points_up(tmp_path, where, line):
     for name in (
         "__init__.py",
         "paths.py",
-        "disclosure.py",
+        "disclosure/__init__.py",
         "config/protocol.py",
         "inputs/readers.py",
         "analysis/spend.py",

@@ -32,7 +32,7 @@ SOURCE_DIR = PROJECT_ROOT / "analysis_src"
 LOCK_PATH = PROJECT_ROOT / "requirements.lock"
 # What an executed notebook can depend on, relative to the package: the layers it imports
 # and the templates. The pipeline and the tools run notebooks but cannot change their outputs.
-NOTEBOOK_SOURCES = ("__init__.py", "paths.py", "disclosure.py", "config", "inputs", "analysis", "report")
+NOTEBOOK_SOURCES = ("__init__.py", "paths.py", "disclosure", "config", "inputs", "analysis", "report")
 # Parts of those layers that work on the built HTML, never inside a notebook.
 NOT_NOTEBOOK_SOURCES = ("report/gate.py", "report/sphinx_ext.py")
 # The code a notebook's outputs can depend on: modules, rule files and templates (notebooks, Markdown).

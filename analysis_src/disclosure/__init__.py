@@ -1,0 +1,319 @@
+"""Statistical disclosure control: the one mechanism every published number passes through.
+
+The DfE convention for children's social care statistics:
+
+* ``c``: a count of people (children, families, staff) from 1 to 5 is suppressed, and so
+  is any percentage, rate or effect computed from it;
+* secondary suppression: where cells add up to a published total, a single suppressed
+  cell could be worked out by subtraction, so the next smallest cell is suppressed too;
+* ``z``: not applicable; ``x``: not available.
+
+Tables are built numerically, then passed to :func:`protect_table`, which suppresses and
+formats them; chart data pass through :func:`protect_chart_data`; prose counts of people
+through :func:`show_count`, shares of known totals through :func:`show_share`. Counts that
+add up along several published lines (rows, columns, a chart's groups, a sentence's
+total) go through :func:`protect_lines`, whose complementary suppression is checked by the
+determined reader of :mod:`analysis_src.disclosure.audit`. A statistic (mean, median,
+SD, effect size, chart position) of 1 to 5 people is never shown (:func:`enough_people`).
+
+Every suppressed or rounded cell is entered in the suppression log (:func:`record`),
+with where it appears and the rule that fired, never its value; the build writes the log
+beside the ledger. The same path runs for synthetic and real data: there is no switch
+that turns it off.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from analysis_src.config import protocol
+from analysis_src.disclosure.audit import Fact, disclosures
+
+SUPPRESSED = "c"
+NOT_APPLICABLE = "z"
+
+# The rules that can fire, as the suppression log and the pages name them.
+PRIMARY = "primary"
+SECONDARY = "secondary"
+DERIVED = "derived"
+FEW_PEOPLE = "few people"
+ROUNDED = "rounded"
+RULES = {
+    PRIMARY: "a count of {suppressed} people",
+    SECONDARY: "complementary: would let a hidden count be worked out from totals, shares or other cells",
+    DERIVED: "computed from a hidden count (a share, rate or effect)",
+    FEW_PEOPLE: "a statistic (mean, median, SD, effect, chart position) of {suppressed} people",
+    ROUNDED: "rounded to the nearest {base} instead of suppressed, checked against every published total",
+}
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One entry of the suppression log: where a cell is hidden or rounded and why, never its value."""
+
+    where: str
+    row: str
+    column: str
+    rule: str
+
+
+_LOG: list[Suppression] = []
+
+
+def record(where: str, row: object, column: object, rule: str) -> None:
+    """Enter a suppressed or rounded cell in this run's suppression log (once per place)."""
+    entry = Suppression(str(where), str(row), str(column), rule)
+    if entry not in _LOG:
+        _LOG.append(entry)
+
+
+def suppression_log() -> list[Suppression]:
+    """The log of this run (a notebook's kernel), in the order the cells were protected."""
+    return list(_LOG)
+
+
+def reset_log() -> None:
+    """Start a new log (each notebook starts one; tests too)."""
+    _LOG.clear()
+
+
+def log_json() -> str:
+    """The log as JSON lines-free text (a list of objects), for the build to collect."""
+    return json.dumps([asdict(entry) for entry in _LOG])
+
+
+def rule_text(rule: str) -> str:
+    """The rule in words, with the protocol's threshold."""
+    return RULES[rule].format(suppressed=protocol.current().disclosure.suppressed_label, base=5)
+
+
+def notes() -> str:
+    """The key to the symbols, as printed under the book's tables."""
+    return (
+        f"`c` suppressed: a count of {protocol.current().disclosure.suppressed_label} people, a figure computed "
+        "from one, or a cell that would reveal one. `z` not applicable. `x` not available."
+    )
+
+
+def enough_people(n: float) -> bool:
+    """Whether a statistic of ``n`` people may be shown: more than the largest suppressed count."""
+    return n > protocol.current().disclosure.largest_suppressed_count
+
+
+def is_small(value: object) -> bool:
+    """True for a count of people that must be suppressed (1 to 5, or as ``protocol.yml`` sets)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return not math.isnan(number) and 0 < number <= protocol.current().disclosure.largest_suppressed_count
+
+
+def protect_lines(
+    counts: pd.Series,
+    lines: Sequence[Sequence[Hashable]] = (),
+    facts: Iterable[Fact] = (),
+    where: str = "",
+    column: str = "",
+) -> pd.Series:
+    """Which counts to hide so that none of 1 to 5 can be worked out from what is published.
+
+    Counts of 1 to 5 are hidden (primary suppression). Then, while the determined reader
+    (:func:`analysis_src.disclosure.audit.disclosures`) can pin a hidden count to values
+    from 1 to 5 from the shown counts, the published sums of ``lines`` and any further
+    ``facts``, the smallest shown count on a line through it is hidden too
+    (complementary suppression).
+
+    Parameters
+    ----------
+    counts
+        Counts of people, indexed by cell.
+    lines
+        Groups of cells (index labels) whose sum is published: a row or column total, a
+        chart's bar, a group whose share is given in a sentence.
+    facts
+        Anything else published about the cells (:class:`analysis_src.disclosure.audit.Fact`).
+    where, column
+        Where the counts appear, for the suppression log.
+
+    Returns
+    -------
+    Series of bool
+        True where the cell must be hidden.
+    """
+    facts = list(facts)
+    mask = counts.map(is_small).astype(bool)
+    lines = [list(line) for line in lines]
+    largest = protocol.current().disclosure.largest_suppressed_count
+    while mask.any():
+        published = facts + [Fact.equals(line, float(counts[line].sum())) for line in lines]
+        published += [Fact.value(cell, float(value)) for cell, value in counts[~mask].items()]
+        found = disclosures(published, list(counts.index[mask]), largest)
+        if not found:
+            break
+        exposed = next(iter(found))
+        through = [line for line in lines if exposed in line] or [list(counts.index)]
+        candidates = counts[[cell for line in through for cell in line if not mask[cell]]]
+        if candidates.empty:
+            raise ValueError(f"{where}: cannot protect {exposed!r}: every cell on its lines is already hidden")
+        positive = candidates[candidates > 0]
+        mask[(positive if len(positive) else candidates).astype(float).idxmin()] = True
+    for cell in counts.index[mask]:
+        record(where, cell, column, PRIMARY if is_small(counts[cell]) else SECONDARY)
+    return mask
+
+
+def suppression_mask(counts: pd.Series, additive: bool = False, where: str = "", column: str = "") -> pd.Series:
+    """Which cells of a series of people counts to suppress.
+
+    Parameters
+    ----------
+    counts
+        Counts of people.
+    additive
+        The cells add up to a total that is published: apply complementary suppression
+        (:func:`protect_lines` with the whole series as one line).
+    where, column
+        Where the counts appear, for the suppression log.
+
+    Returns
+    -------
+    Series of bool
+        True where the cell must show ``c``.
+    """
+    counts = counts.astype(float)
+    return protect_lines(counts, [list(counts.index)] if additive else [], where=where, column=column)
+
+
+def protect_table(
+    frame: pd.DataFrame,
+    counts: Iterable[str] = (),
+    derived: dict[str, str] | None = None,
+    formats: dict[str, str | Callable] | None = None,
+    additive: bool = False,
+    where: str = "table",
+) -> pd.DataFrame:
+    """Suppress and format a numeric table for publication.
+
+    Parameters
+    ----------
+    frame
+        The table, numeric where numbers.
+    counts
+        Columns that count people.
+    derived
+        ``{column: count column}``: a column computed from a count (a share, a rate, an
+        effect) is suppressed wherever its count is.
+    formats
+        ``{column: format string or function}`` applied to the cells that are shown;
+        missing values show as ``z``.
+    additive
+        The rows of each count column add up to a published total (complementary suppression).
+    where
+        The table's name in the suppression log.
+
+    Returns
+    -------
+    DataFrame
+        Text cells, with ``c`` where suppressed.
+    """
+    derived = derived or {}
+    formats = formats or {}
+    masks = {column: suppression_mask(frame[column], additive, where, column) for column in counts}
+    shown = frame.astype(object).copy()
+    for column in frame.columns:
+        fmt = formats.get(column)
+        for index, value in frame[column].items():
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                shown.at[index, column] = NOT_APPLICABLE
+            elif fmt is not None and not isinstance(value, str):
+                shown.at[index, column] = fmt(value) if callable(fmt) else fmt.format(value)
+    for column, mask in masks.items():
+        shown.loc[mask, column] = SUPPRESSED
+    for column, source in derived.items():
+        mask = masks[source] if source in masks else frame[source].map(is_small)
+        shown.loc[mask, column] = SUPPRESSED
+        for index in frame.index[mask.to_numpy(dtype=bool)]:
+            record(where, index, column, DERIVED)
+    return shown
+
+
+def protect_chart_data(
+    frame: pd.DataFrame, counts: Iterable[str], additive: bool = False, where: str = "chart"
+) -> pd.DataFrame:
+    """Chart data with suppressed counts of people set to missing (drawn as gaps), never as numbers."""
+    protected = frame.copy()
+    for column in counts:
+        mask = suppression_mask(frame[column], additive, where, column)
+        protected[column] = frame[column].astype(float).where(~mask)
+    return protected
+
+
+def show_count(value: float, fmt: str = "{:,.0f}", where: str = "") -> str:
+    """A count of people for prose: ``c`` when 1 to 5, otherwise formatted."""
+    if is_small(value):
+        if where:
+            record(where, "", "", PRIMARY)
+        return SUPPRESSED
+    return fmt.format(value)
+
+
+def show_share(count: float, total: float, fmt: str = "{:.0%}", where: str = "") -> str:
+    """A share of a published total for prose or a table: ``c`` when the count or the rest of the total is 1 to 5.
+
+    A percentage of a known total gives back its count (8% of 78 families is 6 families),
+    so it is shown only where the count itself could be, and the rest of the total too.
+    """
+    if is_small(count) or is_small(total - count) or is_small(total):
+        if where:
+            record(where, "", "share", DERIVED)
+        return SUPPRESSED
+    return fmt.format(count / total) if total else NOT_APPLICABLE
+
+
+def round_count(
+    value: float, cell: Hashable, exact: dict[Hashable, float], splits: Sequence[Sequence[Hashable]], base: int = 5
+) -> str | None:
+    """``value`` rounded to the nearest ``base``, if the rounding discloses no hidden count; else ``None``.
+
+    Parameters
+    ----------
+    value, cell
+        The count to round and its name.
+    exact
+        Every count published exactly, by name.
+    splits
+        ``[parent, part, part, ...]``: the parent is the sum of its parts. Names in no
+        ``exact`` entry (other than ``cell``) are hidden.
+    base
+        Round to the nearest multiple of this.
+
+    The rounded value tells a reader the cell lies within half a ``base`` of it; the
+    determined reader (:mod:`analysis_src.disclosure.audit`) then tries every hidden cell.
+    """
+    rounded = base * round(value / base)
+    facts = [Fact({cell: 1.0}, rounded - base / 2, rounded + base / 2)]
+    facts += [Fact.value(name, number) for name, number in exact.items() if name != cell]
+    facts += [Fact({split[0]: 1.0} | {part: -1.0 for part in split[1:]}, 0.0, 0.0) for split in splits]
+    hidden = [name for split in splits for name in split if name not in exact and name != cell]
+    if disclosures(facts, hidden, protocol.current().disclosure.largest_suppressed_count):
+        return None
+    return f"{rounded:,.0f}"
+
+
+def split_masks(parent_and_parts: list[tuple[float, ...]], where: str = "") -> list[tuple[bool, ...]]:
+    """Suppression of the parts of splits (parent = part + part + ...) whose parent is shown.
+
+    Each part of 1 to 5 is suppressed; if exactly one part of a split is, the next
+    smallest part is too, so it cannot be recovered as parent minus the rest.
+    """
+    result = []
+    for _parent, *parts in parent_and_parts:
+        mask = suppression_mask(pd.Series(parts, dtype=float), additive=True, where=where)
+        result.append(tuple(bool(m) for m in mask))
+    return result

@@ -1,0 +1,144 @@
+"""The determined reader: what can be worked out about hidden counts from everything published.
+
+A published table, chart or sentence states *linear facts* about counts of people: a
+shown cell equals its value, a row of cells adds up to a shown total, a percentage of a
+known total puts its count in an interval (the rounding of the percentage), a band says
+"between 34 and 38". :func:`bounds` finds, for each hidden count, the smallest and largest
+value consistent with every fact and with counts being non-negative: two linear programmes
+per hidden count (scipy's HiGHS). A hidden count is *disclosed* (:func:`disclosed`) when
+those bounds leave only values from 1 to 5, whether one value (recovered exactly) or a
+narrower interval ("between 2 and 4").
+
+Used in two places: :func:`analysis_src.disclosure.protect_lines` adds complementary
+suppression until no hidden count is disclosed, and the gate and the attacker's tests run
+it against what was actually published.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+
+# Bounds are rounded inwards to whole people only beyond this tolerance (solver noise).
+_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Fact:
+    """``low <= sum(weight * cell) <= high``: one thing a reader can read off the output.
+
+    Attributes
+    ----------
+    weights
+        ``{cell: weight}``; a cell is any hashable name of a count.
+    low, high
+        The interval the weighted sum is known to lie in (equal for an exact figure).
+    source
+        Where the fact is published (a table, chart or sentence), for messages.
+    """
+
+    weights: Mapping[Hashable, float]
+    low: float
+    high: float
+    source: str = field(default="", compare=False)
+
+    @classmethod
+    def equals(cls, cells: Iterable[Hashable], total: float, source: str = "") -> Fact:
+        """The cells add up to ``total``."""
+        return cls(dict.fromkeys(cells, 1.0), float(total), float(total), source)
+
+    @classmethod
+    def value(cls, cell: Hashable, value: float, source: str = "") -> Fact:
+        """The cell is shown as ``value``."""
+        return cls({cell: 1.0}, float(value), float(value), source)
+
+    @classmethod
+    def share(
+        cls, cells: Iterable[Hashable], of: Iterable[Hashable], shown: float, step: float, source: str = ""
+    ) -> Fact:
+        """``sum(cells) / sum(of)`` is shown as ``shown``, rounded to the nearest ``step`` (0.01 for whole per cent)."""
+        weights: dict[Hashable, float] = {}
+        for cell in of:
+            weights[cell] = weights.get(cell, 0.0) - (shown - step / 2)
+        for cell in cells:
+            weights[cell] = weights.get(cell, 0.0) + 1.0
+        # sum(cells) - (shown - step/2) * sum(of) >= 0; the upper side is a second fact.
+        return cls(weights, 0.0, math.inf, source)
+
+    @classmethod
+    def share_upper(
+        cls, cells: Iterable[Hashable], of: Iterable[Hashable], shown: float, step: float, source: str = ""
+    ) -> Fact:
+        """The upper side of :meth:`share`: ``sum(cells) <= (shown + step/2) * sum(of)``."""
+        weights: dict[Hashable, float] = {}
+        for cell in of:
+            weights[cell] = weights.get(cell, 0.0) - (shown + step / 2)
+        for cell in cells:
+            weights[cell] = weights.get(cell, 0.0) + 1.0
+        return cls(weights, -math.inf, 0.0, source)
+
+
+def share_facts(
+    cells: Iterable[Hashable], of: Iterable[Hashable], shown: float, step: float = 0.01, source: str = ""
+) -> list[Fact]:
+    """Both sides of a rounded percentage ``sum(cells) / sum(of)`` shown as ``shown``."""
+    cells, of = list(cells), list(of)
+    return [Fact.share(cells, of, shown, step, source), Fact.share_upper(cells, of, shown, step, source)]
+
+
+def bounds(facts: Iterable[Fact], cells: Iterable[Hashable]) -> dict[Hashable, tuple[float, float]]:
+    """The smallest and largest value of each of ``cells`` consistent with every fact.
+
+    Every cell named in a fact is a count: non-negative, with no upper limit but the facts.
+    Bounds are whole numbers (rounded inwards); an unbounded maximum is ``inf``.
+
+    Raises
+    ------
+    ValueError
+        If the facts contradict each other (nothing published can be true at once).
+    """
+    facts = list(facts)
+    wanted = list(cells)
+    names = list(dict.fromkeys([*wanted, *(cell for fact in facts for cell in fact.weights)]))
+    column = {name: i for i, name in enumerate(names)}
+    rows_upper, upper, rows_lower, lower = [], [], [], []
+    for fact in facts:
+        row = np.zeros(len(names))
+        for cell, weight in fact.weights.items():
+            row[column[cell]] += weight
+        if math.isfinite(fact.high):
+            rows_upper.append(row)
+            upper.append(fact.high)
+        if math.isfinite(fact.low):
+            rows_lower.append(-row)
+            lower.append(-fact.low)
+    a_ub = np.array(rows_upper + rows_lower) if rows_upper or rows_lower else None
+    b_ub = np.array(upper + lower) if a_ub is not None else None
+    result = {}
+    for cell in wanted:
+        objective = np.zeros(len(names))
+        objective[column[cell]] = 1.0
+        low = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+        if low.status == 2:
+            raise ValueError("the published facts contradict each other")
+        high = linprog(-objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+        top = math.inf if high.status == 3 else float(math.floor(-high.fun + _TOLERANCE))
+        result[cell] = (float(math.ceil(low.fun - _TOLERANCE)), top)
+    return result
+
+
+def disclosed(interval: tuple[float, float], largest: int = 5) -> bool:
+    """True when an interval of whole counts holds only values from 1 to ``largest``."""
+    low, high = interval
+    return low >= 1 and high <= largest
+
+
+def disclosures(
+    facts: Iterable[Fact], hidden: Iterable[Hashable], largest: int = 5
+) -> dict[Hashable, tuple[float, float]]:
+    """The hidden counts that the facts pin to values from 1 to ``largest``, with their bounds."""
+    return {cell: span for cell, span in bounds(facts, hidden).items() if disclosed(span, largest)}

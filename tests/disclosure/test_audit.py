@@ -1,0 +1,100 @@
+"""The determined reader, and the attacker's test of everything the disclosure path publishes."""
+
+import math
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis_src.disclosure import SUPPRESSED, protect_lines, reset_log, show_share, suppression_log
+from analysis_src.disclosure.audit import Fact, bounds, disclosed, disclosures, share_facts
+
+
+def test_a_single_hidden_cell_is_recovered_from_its_total():
+    facts = [Fact.equals(["a", "b", "c"], 20), Fact.value("a", 10), Fact.value("b", 7)]
+    assert bounds(facts, ["c"]) == {"c": (3.0, 3.0)}
+    assert disclosures(facts, ["c"]) == {"c": (3.0, 3.0)}
+
+
+def test_two_hidden_cells_on_a_line_keep_each_other_safe():
+    facts = [Fact.equals(["a", "b", "c"], 20), Fact.value("a", 10)]
+    assert bounds(facts, ["b", "c"]) == {"b": (0.0, 10.0), "c": (0.0, 10.0)}
+    assert disclosures(facts, ["b", "c"]) == {}
+
+
+def test_a_percentage_of_a_known_total_gives_back_its_count():
+    # The audit's example: 8% of Wigan's 78 families is 6 families, and with the total a band of 2.
+    facts = [Fact.equals(["over", "under"], 78), *share_facts(["over"], ["over", "under"], 0.08)]
+    assert bounds(facts, ["over"]) == {"over": (6.0, 6.0)}
+    # The bands above the budget are a (hidden) and b (shown, 4): a = 6 - 4 = 2.
+    facts += [Fact({"over": 1.0, "a": -1.0, "b": -1.0}, 0, 0), Fact.value("b", 4)]
+    assert bounds(facts, ["a"]) == {"a": (2.0, 2.0)}
+
+
+def test_an_interval_inside_one_to_five_is_a_disclosure():
+    assert disclosed((2, 4)) and disclosed((3, 3))
+    assert not disclosed((0, 4)) and not disclosed((2, 6)) and not disclosed((0, math.inf))
+
+
+def test_protect_lines_adds_a_complement_on_each_line_that_needs_one():
+    counts = pd.Series({"a": 3, "b": 10, "c": 40, "d": 12})
+    mask = protect_lines(counts, [["a", "b", "c", "d"]])
+    assert mask.sum() == 2 and mask["a"] and mask["b"]
+
+
+def test_protect_lines_sees_a_second_published_line():
+    # Bands a..d add up to all families; a and b (above the budget) also add up to a published figure.
+    counts = pd.Series({"a": 2, "b": 9, "c": 3, "d": 30})
+    mask = protect_lines(counts, [["a", "b", "c", "d"], ["a", "b"]])
+    shown = {cell: counts[cell] for cell in counts.index if not mask[cell]}
+    facts = [Fact.equals(["a", "b", "c", "d"], 44), Fact.equals(["a", "b"], 11)]
+    facts += [Fact.value(cell, value) for cell, value in shown.items()]
+    assert disclosures(facts, list(counts.index[mask])) == {}
+
+
+def test_every_suppression_is_logged_with_its_rule_and_no_value():
+    reset_log()
+    protect_lines(pd.Series({"x": 2, "y": 9, "z": 30}), [["x", "y", "z"]], where="test table", column="families")
+    log = suppression_log()
+    assert [(e.row, e.rule) for e in log] == [("x", "primary"), ("y", "secondary")]
+    assert all("2" not in e.where + e.row + e.column and "9" not in e.where + e.row for e in log)
+    assert show_share(6, 78) == "8%" and show_share(3, 78) == SUPPRESSED and show_share(74, 78) == SUPPRESSED
+
+
+def _published_crosstab(table: pd.DataFrame) -> tuple[list[Fact], list[tuple[int, int]]]:
+    """Publish a table of counts with row and column totals and row percentages, as the book does.
+
+    Returns what a reader sees, as facts, and which cells are hidden.
+    """
+    cells = {(r, c): int(table.iat[r, c]) for r in range(table.shape[0]) for c in range(table.shape[1])}
+    rows = [[(r, c) for c in range(table.shape[1])] for r in range(table.shape[0])]
+    columns = [[(r, c) for r in range(table.shape[0])] for c in range(table.shape[1])]
+    mask = protect_lines(pd.Series(cells), rows + columns + [list(cells)])
+    facts = [Fact.equals(line, sum(cells[cell] for cell in line)) for line in rows + columns]
+    for row in rows:  # each shown cell also as a whole-number percentage of its row total
+        total = sum(cells[cell] for cell in row)
+        for cell in row:
+            if mask[cell]:
+                continue
+            facts.append(Fact.value(cell, cells[cell]))
+            if total and show_share(cells[cell], total) != SUPPRESSED:
+                facts += share_facts([cell], row, round(cells[cell] / total, 2))
+    return facts, [cell for cell in cells if mask[cell]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 4).flatmap(
+        lambda n_rows: st.integers(2, 4).flatmap(
+            lambda n_cols: st.lists(
+                st.lists(st.one_of(st.integers(0, 6), st.integers(7, 60)), min_size=n_cols, max_size=n_cols),
+                min_size=n_rows,
+                max_size=n_rows,
+            )
+        )
+    )
+)
+def test_the_attacker_never_pins_a_hidden_count_to_one_to_five(rows):
+    table = pd.DataFrame(rows)
+    facts, hidden = _published_crosstab(table)
+    assert disclosures(facts, hidden) == {}
