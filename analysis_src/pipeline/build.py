@@ -446,7 +446,7 @@ def salt_for(root: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def check_disclosure(html: Path, tables: list[Tables]) -> None:
+def check_disclosure(html: Path, tables: list[Tables], data_dir: Path | None = None) -> None:
     """Refuse to publish pages that show identifiers (real or pseudonymised), personal data or small counts."""
     merged = Tables(
         **{
@@ -454,7 +454,7 @@ def check_disclosure(html: Path, tables: list[Tables]) -> None:
             for name, frames in ((name, [getattr(t, name) for t in tables]) for name in vars(tables[0]))
         }
     )
-    findings = sorted(set(map(str, disclosure_findings(html, merged))) | set(map(str, external_references(html))))
+    findings = sorted(set(map(str, disclosure_findings(html, merged, data_dir))) | set(map(str, external_references(html))))
     if findings:
         lines = "\n".join(f"  - {finding}" for finding in findings[:50])
         raise BuildError(f"the built pages failed the disclosure check ({len(findings)} finding(s)):\n{lines}")
@@ -530,7 +530,7 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop
         html = build_html(targets)
         if not is_synthetic(targets):
             _say("      Checking every page for disclosure before publishing")
-            check_disclosure(html, [raw_tables, tables])
+            check_disclosure(html, [raw_tables, tables], targets.data_dir)
         marker.write_text(digest, encoding="utf-8")  # only for HTML that passed every check
     _say("[5/5] Publishing the notebooks, results ledger and HTML")
     publish(targets, html)

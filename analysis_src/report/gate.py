@@ -1,12 +1,17 @@
 """Checks on the built book before it is published: nothing personal, nothing loaded from elsewhere.
 
 :func:`disclosure_findings` scans every page of the HTML, its tables, its inline SVG
-and the JSON data inside every chart, for what must never be published:
+and the JSON data inside every chart, and every other file published with the pages (the
+search index, static files), for what must never be published:
 
 * an identifier of a family, child, worker or respondent from the data;
 * a free-text description from the data;
 * a date-of-birth or postcode pattern;
-* a count of people from 1 to 5 that was not suppressed.
+* a count of people from 1 to 5 that was not suppressed;
+* a hidden count that the determined reader (:mod:`analysis_src.disclosure.audit`) can pin
+  to 1 to 5: from a table's totals, or as a percentage of a total given in a sentence
+  ("8% of 78 families");
+* a notebook or page source (they carry exact figures), or the data folder's path.
 
 :func:`external_references` lists every script, style, font, image or frame that a page
 or a stylesheet would load from another host. Run ``python -m analysis_src.report.gate`` on a
@@ -23,6 +28,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from analysis_src.disclosure import SUPPRESSED
+from analysis_src.disclosure.audit import Fact, disclosures, share_facts
 from analysis_src.inputs.contracts import Tables
 
 IDENTIFIER_COLUMNS = {
@@ -42,6 +49,14 @@ SVG_COUNT = re.compile(r"\(n=(\d+)\)")
 CHART_CALL = re.compile(r'vegaEmbed\("#[a-z0-9-]+", (\{.*?\}), \{"actions"', re.DOTALL)
 LOADING_ATTRIBUTES = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src")}
 CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])(?P<url>[^'")\s]+)""")
+SHARE_OF_TOTAL = re.compile(
+    r"\b(\d{1,3})% of (?:the |its |all |their |these )?(\d[\d,]*) (?:[a-z]+ ){0,2}?"
+    r"(families|respondents|children|people|staff|social workers|workers)\b",
+    re.IGNORECASE,
+)
+TOTAL_LABEL = re.compile(r"^(total|all)\b", re.IGNORECASE)
+# Files published with the pages that are binary, or third-party code with no data in it.
+BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".inv"}
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 
 
@@ -151,6 +166,88 @@ def _chart_findings(name: str, page: _Page) -> list[Finding]:
     return findings
 
 
+def _share_findings(name: str, visible: str) -> list[Finding]:
+    """Sentences giving a whole-number percentage of a stated total that pins a count, or its rest, to 1 to 5."""
+    findings = []
+    for match in SHARE_OF_TOTAL.finditer(visible):
+        percent, total = int(match.group(1)), int(match.group(2).replace(",", ""))
+        facts = [Fact.equals(["part", "rest"], total), *share_facts(["part"], ["part", "rest"], percent / 100)]
+        try:
+            exposed = disclosures(facts, ["part", "rest"])
+        except ValueError:  # not a share of that total (the numbers cannot both hold)
+            continue
+        if exposed:
+            findings.append(Finding(name, "a percentage of a published total gives back 1 to 5 people", match.group(0)))
+    return findings
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell.replace(",", "").replace("£", ""))
+    except ValueError:
+        return None
+
+
+def _total_findings(name: str, page: _Page) -> list[Finding]:
+    """Tables with a total row or column in which a hidden count can be worked back by the determined reader."""
+    findings = []
+    for number, table in enumerate(page.tables):
+        if len(table) < 3 or not table[0]:
+            continue
+        header, body = table[0], [row for row in table[1:] if len(row) == len(table[0])]
+        cells = {(r, c): cell for r, row in enumerate(body) for c, cell in enumerate(row) if c > 0}
+        if not any(cell == SUPPRESSED for cell in cells.values()):
+            continue
+        total_rows = [r for r, row in enumerate(body) if TOTAL_LABEL.match(row[0])]
+        total_columns = [c for c, label in enumerate(header) if c > 0 and TOTAL_LABEL.match(label)]
+        if not total_rows and not total_columns:
+            continue
+        facts = [Fact.value(key, _number(cell)) for key, cell in cells.items() if _number(cell) is not None]
+        hidden = [key for key, cell in cells.items() if cell == SUPPRESSED]
+        for t in total_rows:
+            for c in range(1, len(header)):
+                parts = [(r, c) for r in range(len(body)) if r not in total_rows]
+                if all(key in cells and (cells[key] == SUPPRESSED or _number(cells[key]) is not None) for key in parts):
+                    facts.append(Fact({(t, c): 1.0} | {key: -1.0 for key in parts}, 0.0, 0.0))
+        for t in total_columns:
+            for r in range(len(body)):
+                parts = [(r, c) for c in range(1, len(header)) if c not in total_columns]
+                if all(cells.get(key) == SUPPRESSED or _number(cells.get(key, "")) is not None for key in parts):
+                    facts.append(Fact({(r, t): 1.0} | {key: -1.0 for key in parts}, 0.0, 0.0))
+        try:
+            exposed = disclosures(facts, hidden)
+        except ValueError:  # the cells are not counts that add up (shares, money): nothing to work back
+            continue
+        for r, c in exposed:
+            findings.append(
+                Finding(
+                    name,
+                    "a hidden count can be worked back from the table's totals",
+                    f"table {number + 1}: {body[r][0]!r} / {header[c]!r}",
+                )
+            )
+    return findings
+
+
+def _published_file_findings(html_dir: Path, identifiers: set[str], data_dir: Path | None) -> list[Finding]:
+    """Every file published with the pages: no notebook or page source, no identifier, no data folder path."""
+    paths = {str(data_dir), str(data_dir.resolve())} if data_dir is not None else set()
+    findings = []
+    for path in sorted(p for p in html_dir.rglob("*") if p.is_file()):
+        name = str(path.relative_to(html_dir))
+        if path.suffix == ".ipynb" or "_sources" in path.parts:
+            findings.append(Finding(name, "notebook or page source published", name))
+            continue
+        if path.suffix.lower() in BINARY_SUFFIXES:
+            continue
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        findings += [Finding(name, "path of the data folder", folder) for folder in sorted(paths) if folder in raw]
+        if path.suffix != ".html":  # pages are scanned below, with their context
+            tokens = set(re.findall(r"[A-Za-z0-9_-]{4,}", raw)) & identifiers
+            findings += [Finding(name, "identifier from the data", token) for token in sorted(tokens)]
+    return findings
+
+
 def _identifiers(tables: Tables) -> set[str]:
     found = set()
     for table, columns in IDENTIFIER_COLUMNS.items():
@@ -160,12 +257,22 @@ def _identifiers(tables: Tables) -> set[str]:
     return found
 
 
-def disclosure_findings(html_dir: str | Path, tables: Tables) -> list[Finding]:
-    """Everything on the built pages that must not be published (see the module docstring)."""
+def disclosure_findings(html_dir: str | Path, tables: Tables, data_dir: str | Path | None = None) -> list[Finding]:
+    """Everything on the built pages, or published with them, that must not be (see the module docstring).
+
+    Parameters
+    ----------
+    html_dir
+        The built HTML.
+    tables
+        The data the book was built from (its identifiers and free text are looked for).
+    data_dir
+        The data folder, whose path must appear in no published file.
+    """
     html_dir = Path(html_dir)
     identifiers = _identifiers(tables)
     descriptions = {d.lower() for d in tables.transactions["description"].dropna() if len(d) >= 8}
-    findings = []
+    findings = _published_file_findings(html_dir, identifiers, None if data_dir is None else Path(data_dir))
     for path in pages(html_dir):
         name = str(path.relative_to(html_dir))
         raw = path.read_text(encoding="utf-8")
@@ -184,6 +291,8 @@ def disclosure_findings(html_dir: str | Path, tables: Tables) -> list[Finding]:
         ]
         findings += _table_findings(name, page)
         findings += _chart_findings(name, page)
+        findings += _share_findings(name, visible)
+        findings += _total_findings(name, page)
     return findings
 
 
@@ -230,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, default=MANIFEST_PATH)
     args = parser.parse_args(argv)
     tables = load_tables(args.data, load_manifest(args.manifest))
-    findings = disclosure_findings(args.html, tables) + external_references(args.html)
+    findings = disclosure_findings(args.html, tables, args.data) + external_references(args.html)
     for finding in findings:
         print(finding, file=sys.stderr)
     print(f"{len(findings)} finding(s); {suppressed_cells(args.html)} suppressed cells (c) in {args.html}")

@@ -10,6 +10,12 @@ Sphinx links it without its ``?v=`` checksum on a clean build but with one on a
 rebuild. The stylesheet is copied when the builder starts instead, so that a
 rebuild writes exactly the pages of a clean build.
 
+The book publishes its pages, not the notebooks behind them: the executed notebooks carry
+exact figures (the results ledger is glued into them) and the data folder's path, which the
+pages never show. So no source is copied into ``_sources`` and the theme's download button
+(notebook, source, print) is off; the executed notebooks of a synthetic build are in the
+repository, and those of a real-data build stay under ``_build/real/book``.
+
 The theme's toggles for nested pages in the sidebar are ``<summary>`` elements with only
 an icon inside; they get a text label so that screen readers can name them.
 """
@@ -60,8 +66,16 @@ def _stylesheet_before_pages(app: Sphinx) -> None:
             destination.write_bytes(files("myst_nb.static").joinpath("mystnb.css").read_bytes())
 
 
+def _publish_pages_only(app: Sphinx, config: object) -> None:
+    """No page sources or notebook downloads in the output (see the module docstring)."""
+    config.html_copy_source = False
+    config.html_show_sourcelink = False
+    config.html_theme_options = {**(config.html_theme_options or {}), "use_download_button": False}
+
+
 def setup(app: Sphinx) -> dict:
-    """Register the builder-inited, page-context and build-finished hooks."""
+    """Register the config-inited, builder-inited, page-context and build-finished hooks."""
+    app.connect("config-inited", _publish_pages_only, priority=900)
     app.connect("builder-inited", _stylesheet_before_pages, priority=900)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _label_toggles)

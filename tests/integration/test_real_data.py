@@ -123,7 +123,7 @@ def test_pages_that_fail_the_disclosure_check_are_never_published_or_reused(tmp_
     targets = build.targets_under(out, data_dir=tmp_path / "data")
     real_check = build.check_disclosure
 
-    def refuse(html, tables):
+    def refuse(html, tables, data_dir=None):
         raise build.BuildError("the built pages failed the disclosure check (1 finding(s))")
 
     monkeypatch.setattr(build, "check_disclosure", refuse)
@@ -131,7 +131,11 @@ def test_pages_that_fail_the_disclosure_check_are_never_published_or_reused(tmp_
     assert "failed the disclosure check" in capsys.readouterr().err
     assert not targets.html_dir.exists() and not (targets.stage_dir / "_build" / "sources.sha256").exists()
     checked = []
-    monkeypatch.setattr(build, "check_disclosure", lambda html, tables: checked.append(real_check(html, tables)))
+    monkeypatch.setattr(
+        build,
+        "check_disclosure",
+        lambda html, tables, data_dir=None: checked.append(real_check(html, tables, data_dir)),
+    )
     assert build.main(["--data", str(tmp_path / "data"), "--out", str(out)]) == 0
     assert checked == [None]  # the same pages were checked again, not reused unchecked
     assert (targets.html_dir / "book" / "pilots" / "wigan.html").is_file()

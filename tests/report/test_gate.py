@@ -96,6 +96,58 @@ def test_gate_catches_a_small_count_in_a_diagram(book_copy, tables):
     assert "unsuppressed count of people in a diagram" in _kinds(disclosure_findings(book_copy, tables))
 
 
+def test_gate_catches_a_notebook_published_with_the_pages(book_copy, tables):
+    (book_copy / "_sources" / "book").mkdir(parents=True)
+    (book_copy / "_sources" / "book" / "synthesis.ipynb").write_text("{}")
+    assert "notebook or page source published" in _kinds(disclosure_findings(book_copy, tables))
+
+
+def test_the_built_book_publishes_no_notebook_and_no_download_button(built_book):
+    assert not list(built_book.html_dir.rglob("*.ipynb")) and not (built_book.html_dir / "_sources").exists()
+    assert "download-source-button" not in (built_book.html_dir / "book" / "pilots" / "wigan.html").read_text()
+
+
+def test_gate_catches_the_data_folder_path_in_the_search_index(book_copy, tables, tmp_path):
+    folder = tmp_path / "authority-returns"
+    index = book_copy / "searchindex.js"
+    index.write_text(index.read_text() + f"// {folder}")
+    assert "path of the data folder" in _kinds(disclosure_findings(book_copy, tables, folder))
+    assert "path of the data folder" not in _kinds(disclosure_findings(book_copy, tables, tmp_path / "elsewhere"))
+
+
+def test_gate_catches_an_identifier_in_the_search_index(book_copy, tables):
+    index = book_copy / "searchindex.js"
+    index.write_text(index.read_text() + tables.families["family_id"].iloc[0])
+    assert "identifier from the data" in _kinds(disclosure_findings(book_copy, tables))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "caught"),
+    [
+        ("8% of Wigan's 78 families received more than their budget.", False),  # 6 families, 72 others
+        ("4% of the 78 families received more than their budget.", True),  # 3 families
+        ("96% of the 78 families kept within their budget.", True),  # all but 3
+        ("50% of the 78 families received more than their budget.", False),
+    ],
+)
+def test_gate_catches_a_percentage_that_gives_back_a_small_count(book_copy, tables, sentence, caught):
+    _inject(book_copy, f"<p>{sentence}</p>")
+    kind = "a percentage of a published total gives back 1 to 5 people"
+    assert (kind in _kinds(disclosure_findings(book_copy, tables))) is caught
+
+
+@pytest.mark.parametrize(("second", "caught"), [("40", True), ("c", False)])
+def test_gate_works_back_a_hidden_count_from_a_tables_total(book_copy, tables, second, caught):
+    _inject(
+        book_copy,
+        "<table><tr><th>Band</th><th>Families</th></tr><tr><td>Under £100</td><td>c</td></tr>"
+        f"<tr><td>£100 to £500</td><td>{second}</td></tr><tr><td>Over £500</td><td>30</td></tr>"
+        "<tr><td>Total</td><td>73</td></tr></table>",
+    )
+    kind = "a hidden count can be worked back from the table's totals"
+    assert (kind in _kinds(disclosure_findings(book_copy, tables))) is caught
+
+
 def test_offline_check_catches_a_cdn_script(book_copy):
     _inject(book_copy, '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>')
     assert [f.detail for f in external_references(book_copy)] == ["https://cdn.jsdelivr.net/npm/vega@5"]
