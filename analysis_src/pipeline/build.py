@@ -454,7 +454,8 @@ def check_disclosure(html: Path, tables: list[Tables], data_dir: Path | None = N
             for name, frames in ((name, [getattr(t, name) for t in tables]) for name in vars(tables[0]))
         }
     )
-    findings = sorted(set(map(str, disclosure_findings(html, merged, data_dir))) | set(map(str, external_references(html))))
+    found = disclosure_findings(html, merged, data_dir) + external_references(html)
+    findings = sorted(set(map(str, found)))
     if findings:
         lines = "\n".join(f"  - {finding}" for finding in findings[:50])
         raise BuildError(f"the built pages failed the disclosure check ({len(findings)} finding(s)):\n{lines}")
