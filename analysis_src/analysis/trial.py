@@ -7,6 +7,8 @@ arm *allocated* (intention to treat), among families followed up.
 
 from __future__ import annotations
 
+import math
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -26,9 +28,27 @@ from analysis_src.analysis.effects import (
 )
 from analysis_src.config import protocol
 from analysis_src.config.protocol import number, percent
-from analysis_src.disclosure import SUPPRESSED, is_small, protect_chart_data, protect_table, show_count, split_masks
+from analysis_src.disclosure import (
+    DERIVED,
+    FEW_PEOPLE,
+    PRIMARY,
+    ROUNDED,
+    SUPPRESSED,
+    enough_people,
+    is_small,
+    protect_chart_data,
+    protect_lines,
+    protect_table,
+    record,
+    round_count,
+    show_count,
+)
+from analysis_src.disclosure.audit import feasible_denominators
 
+# The pre-specified primary outcome: any of the protocol's ``trial.composite_outcome`` components.
+COMPOSITE = "any_escalation"
 BINARY_OUTCOMES = {
+    COMPOSITE: "Any escalation",
     "s47_enquiry": "Section 47 enquiry",
     "cp_plan": "Child protection plan",
     "plo_start": "PLO (pre-proceedings) start",
@@ -61,12 +81,17 @@ def trial_data(
 ) -> TrialData:
     """Join the allocation log, baseline characteristics, spending and outcomes of the randomised families."""
     spenders = set(transactions["family_id"])
+    components = list(protocol.current().trial.composite_outcome)
+    unknown = sorted(set(components) - set(BINARY_OUTCOMES))
+    if unknown:
+        raise ValueError(f"protocol.yml trial.composite_outcome: {unknown} are not outcomes of the trial")
     merged = (
         log.drop(columns=["la_code"])
         .merge(families.drop(columns=["allocated_arm", "la_code"]), on="family_id", how="left")
         .merge(outcomes.drop(columns=["la_code"]), on="family_id", how="left")
         .assign(received_budget=lambda f: f["family_id"].isin(spenders))
     )
+    merged[COMPOSITE] = merged[components].max(axis=1)
     analysed = merged[merged["followed_up"] == "Y"].reset_index(drop=True)
     analysed = analysed.assign(treated=(analysed["allocated_arm"] == "intervention").astype(int))
     return TrialData(families=families, randomised=merged, analysed=analysed)
@@ -130,6 +155,7 @@ BASELINE = {
 def balance_table(data: TrialData) -> pd.DataFrame:
     """Baseline characteristics by allocated arm with standardised mean differences; large |SMD| flagged."""
     flag = protocol.current().trial.smd_flag
+    step = _risk_step(data)
     rows = []
     frame = data.analysed.assign(previous_cp_plan=(data.analysed["previous_cp_plan"] == "Y").astype(float))
     for column, (label, binary) in BASELINE.items():
@@ -138,10 +164,14 @@ def balance_table(data: TrialData) -> pd.DataFrame:
         }
         smd = standardised_mean_difference(arms["intervention"], arms["control"], binary=binary)
         row = {"Characteristic": label}
+        if not all(enough_people(len(values)) for values in arms.values()):  # a statistic of 1 to 5 families
+            rows.append(row | {"Intervention": SUPPRESSED, "Control": SUPPRESSED, "SMD": SUPPRESSED, "_smd": 0.0})
+            record("Trial: balance at baseline", label, "all", FEW_PEOPLE)
+            continue
         for arm, values in arms.items():
             if binary:  # a percentage of 1 to 5 families (or all but 1 to 5) is suppressed
                 small = is_small(values.sum()) or is_small(len(values) - values.sum())
-                row[arm.capitalize()] = SUPPRESSED if small else f"{values.mean():.0%}"
+                row[arm.capitalize()] = SUPPRESSED if small else _risk(values.mean(), step)
             else:
                 row[arm.capitalize()] = f"{values.mean():.1f} ({values.std():.1f})"
         row["SMD"] = f"{smd:+.2f}"
@@ -225,21 +255,33 @@ def outcome_figures(data: TrialData) -> dict[str, float]:
 
 
 def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
-    """Outcomes by arm: risks, risk difference and ratio, Hedges' g, and the reading against promise.
+    """Outcomes by arm: risks, risk difference and ratio, Hedges' g, the reading against promise, and why not shown.
 
-    An outcome that 1 to 5 families in an arm had (or did not have) is suppressed in full:
-    its risks and every effect computed from them would reveal the count.
+    An outcome that 1 to 5 families in an arm had (or did not have) is hidden in full,
+    since its risks and every effect computed from them would reveal the count; so is
+    days in care when 1 to 5 families in an arm spent any day in care. The last column
+    says why, in words, and what a trial would need to report it.
     """
     rows = []
-    for outcome, label in {**BINARY_OUTCOMES, **COUNT_OUTCOMES}.items():
+    step = _risk_step(data)
+    for outcome, label in {**BINARY_OUTCOMES, **COUNT_OUTCOMES, COMPOSITE: composite_label()}.items():
         key = f"trial.{outcome}"
-        row = {"Outcome": label}
-        if _small_cells(data, outcome):
-            rows.append(row | dict.fromkeys(_OUTCOME_COLUMNS, SUPPRESSED))
+        row = {"Outcome": label, "Note": ""}
+        reason = why_hidden(data, outcome)
+        if reason is not None:
+            rows.append(row | dict.fromkeys(_OUTCOME_COLUMNS, SUPPRESSED) | {"Note": reason})
+            for column in _OUTCOME_COLUMNS:
+                record("Trial: outcomes by arm", label, column, PRIMARY if column in _ARMS else DERIVED)
+            continue
+        if not _events(data, outcome).any():
+            rows.append(row | {"Note": "not estimable: no family in either arm had this outcome"})
             continue
         if outcome in BINARY_OUTCOMES:
-            row["Intervention"] = f"{figures[f'{key}.risk_intervention']:.0%}"
-            row["Control"] = f"{figures[f'{key}.risk_control']:.0%}"
+            row["Intervention"] = _risk(figures[f"{key}.risk_intervention"], step)
+            row["Control"] = _risk(figures[f"{key}.risk_control"], step)
+            if step > 0.01:
+                row["Note"] = f"risks rounded to the nearest {step:.0%} so that the arm's size cannot be worked out"
+                record("Trial: outcomes by arm", label, "risks", ROUNDED)
             row["Risk difference (95% CI)"] = (
                 f"{figures[f'{key}.risk_difference']:+.2f} ({figures[f'{key}.risk_difference_ci_low']:+.2f} to "
                 f"{figures[f'{key}.risk_difference_ci_high']:+.2f})"
@@ -250,6 +292,10 @@ def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
                 if f"{key}.risk_ratio" in figures
                 else "x (not estimable: no events in one arm)"
             )
+        else:
+            means = data.analysed.groupby("treated")[outcome].mean()
+            row["Intervention"] = f"{means.get(1, float('nan')):.1f} days"
+            row["Control"] = f"{means.get(0, float('nan')):.1f} days"
         if f"{key}.hedges_g" not in figures:
             row["Hedges' g (95% CI)"] = "x (not estimable: no variation within the allocation periods)"
             rows.append(row)
@@ -258,12 +304,61 @@ def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
         row["Hedges' g (95% CI)"] = f"{g:+.2f} ({low:+.2f} to {high:+.2f})"
         row["Against the band of promise"] = promise(low, g, high)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["Outcome", *_OUTCOME_COLUMNS]).set_index("Outcome").rename_axis(None).fillna("z")
+    columns = ["Outcome", *_OUTCOME_COLUMNS, "Note"]
+    return pd.DataFrame(rows, columns=columns).set_index("Outcome").rename_axis(None).fillna("z")
 
 
+def _risk(value: float, step: float) -> str:
+    """A risk as a whole percentage, or rounded to ``step`` with ``≈``."""
+    return f"{value:.0%}" if step <= 0.01 else f"≈{step * round(value / step):.0%}"
+
+
+def _risk_step(data: TrialData) -> float:
+    """How finely shares of an arm can be shown: 1%, or 5% or 10% where whole percentages give an arm's size away.
+
+    Where the flow diagram hides or rounds an arm's analysed number, several shares of the
+    same arm (risks of the outcomes, the share with a previous plan at baseline), each a
+    whole number of families over that number, can rule out every size but one (the integer
+    attack of :func:`analysis_src.disclosure.audit.feasible_denominators`), and with it the
+    number lost to follow-up. The shares are then rounded more coarsely.
+    """
+    figures = flow_counts(data) | outcome_figures(data)
+    n = {key: int(value) for key, value in figures.items() if key.startswith("trial.") and float(value).is_integer()}
+    shown = _consort_counts(n)
+    outcomes = [o for o in BINARY_OUTCOMES if why_hidden(data, o) is None and _events(data, o).any()]
+    shares = {}
+    for arm, treated in (("intervention", 1), ("control", 0)):
+        group = data.analysed[data.analysed["treated"] == treated]
+        shares[arm] = [figures[f"trial.{o}.risk_{arm}"] for o in outcomes]
+        shares[arm].append(float((group["previous_cp_plan"] == "Y").mean()) if len(group) else 0.0)
+    for step in (0.01, 0.05, 0.10):
+        if not any(_size_given_away(figures, arm, shown, shares[arm], step) for arm in shares):
+            return step
+    return 1.0
+
+
+def _size_given_away(
+    figures: dict[str, float], arm: str, shown: dict[str, str], risks: list[float], step: float
+) -> bool:
+    """Whether published risks (rounded to ``step``) pin the arm's number lost to follow-up to one of 1 to 5."""
+    allocated = int(figures[f"trial.{arm}.allocated"])
+    text = shown[f"{arm}.analysed"]
+    if text == SUPPRESSED:
+        low, high = 0, allocated
+    elif text.startswith("≈"):
+        value, base = (int(part) for part in re.findall(r"\d+", text.replace(",", "")))
+        low, high = max(0, math.ceil(value - base / 2)), min(allocated, math.floor(value + base / 2))
+    else:
+        return False  # shown exactly: nothing hidden to work out
+    rounded = [step * round(r / step) for r in risks]
+    lost = {allocated - size for size in feasible_denominators(rounded, low, high, step)}
+    small = {value for value in lost if 1 <= value <= protocol.current().disclosure.largest_suppressed_count}
+    return bool(lost) and (lost == small or len(small) == 1)
+
+
+_ARMS = ("Intervention", "Control")
 _OUTCOME_COLUMNS = [
-    "Intervention",
-    "Control",
+    *_ARMS,
     "Risk difference (95% CI)",
     "Risk ratio (95% CI)",
     "Hedges' g (95% CI)",
@@ -271,13 +366,39 @@ _OUTCOME_COLUMNS = [
 ]
 
 
-def _small_cells(data: TrialData, outcome: str) -> bool:
-    """Whether, in either arm, 1 to 5 analysed families had (or lacked) the outcome."""
-    for _, arm in data.analysed.groupby("treated"):
-        events = int((arm[outcome] > 0).sum())
-        if is_small(events) or is_small(len(arm) - events):
-            return True
-    return False
+def composite_label() -> str:
+    """The composite outcome's row label, naming its components from ``protocol.yml``."""
+    parts = [BINARY_OUTCOMES[c].lower() for c in protocol.current().trial.composite_outcome]
+    return f"{BINARY_OUTCOMES[COMPOSITE]} (primary: {', '.join(parts[:-1])} or {parts[-1]})"
+
+
+def _events(data: TrialData, outcome: str) -> pd.Series:
+    """Families with the outcome (any day in care, for days in care) in each arm, indexed by ``treated``."""
+    return data.analysed.groupby("treated")[outcome].apply(lambda values: int((values > 0).sum()))
+
+
+def why_hidden(data: TrialData, outcome: str) -> str | None:
+    """Why an outcome's row cannot be published, in words; ``None`` when it can.
+
+    A binary outcome is hidden when 1 to 5 analysed families in an arm had it, or all
+    but 1 to 5 did; days in care when 1 to 5 families in an arm spent any day in care
+    (its mean and effect would describe those few families). Which arm is not said.
+    """
+    threshold = protocol.current().disclosure.largest_suppressed_count + 1
+    sizes = data.analysed.groupby("treated").size()
+    events = _events(data, outcome)
+    few_with = any(is_small(events[arm]) for arm in events.index)
+    few_without = outcome in BINARY_OUTCOMES and any(is_small(sizes[arm] - events[arm]) for arm in events.index)
+    if not (few_with or few_without) and all(enough_people(n) for n in sizes):
+        return None
+    what = "spent any day in care" if outcome in COUNT_OUTCOMES else "had this outcome"
+    if few_without and not few_with:
+        what = "did not have this outcome" if outcome in BINARY_OUTCOMES else what
+    return (
+        f"c: in at least one arm, fewer than {threshold} families {what}, so every figure in this row would "
+        f"reveal that count. A trial large enough for at least {threshold} such families in each arm would be "
+        "needed to report it" + ("." if outcome == COMPOSITE else "; the composite outcome (first row) includes it.")
+    )
 
 
 # The 95% point of a chi-square with one degree of freedom: the profile-likelihood interval's cut-off.
@@ -379,8 +500,11 @@ def show_balance(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns="_smd")
 
 
-def _consort_counts(n: dict[str, int]) -> dict[str, str]:
-    """The flow diagram's counts after disclosure control: each split of a shown box protected."""
+CONSORT_WHERE = "Trial: CONSORT flow diagram"
+
+
+def consort_splits(n: dict[str, int]) -> tuple[pd.Series, list[tuple[str, str, str]]]:
+    """The flow diagram's counts by name, and its splits ``(parent, part, part)``."""
     counts = {
         "assessed": n["trial.assessed"],
         "eligible": n["trial.eligible"],
@@ -388,7 +512,7 @@ def _consort_counts(n: dict[str, int]) -> dict[str, str]:
         "randomised": n["trial.randomised"],
         "not_randomised": n["trial.eligible"] - n["trial.randomised"],
     }
-    splits = [("eligible", "not_eligible"), ("randomised", "not_randomised")]
+    splits = [("assessed", "eligible", "not_eligible"), ("eligible", "randomised", "not_randomised")]
     for arm in ("intervention", "control"):
         allocated, received, analysed = (n[f"trial.{arm}.{k}"] for k in ("allocated", "received_budget", "analysed"))
         counts |= {
@@ -398,14 +522,33 @@ def _consort_counts(n: dict[str, int]) -> dict[str, str]:
             f"{arm}.analysed": analysed,
             f"{arm}.lost": allocated - analysed,
         }
-        splits += [(f"{arm}.received", f"{arm}.not_received"), (f"{arm}.analysed", f"{arm}.lost")]
-    shown = {key: show_count(value) for key, value in counts.items()}
-    for parts, mask in zip(
-        splits, split_masks([(0, *(counts[part] for part in split)) for split in splits]), strict=True
-    ):
-        for part, hidden in zip(parts, mask, strict=True):
-            if hidden:
-                shown[part] = SUPPRESSED
+        splits += [
+            (f"{arm}.allocated", f"{arm}.received", f"{arm}.not_received"),
+            (f"{arm}.allocated", f"{arm}.analysed", f"{arm}.lost"),
+        ]
+    return pd.Series(counts, dtype=float), splits
+
+
+def _consort_counts(n: dict[str, int]) -> dict[str, str]:
+    """The flow diagram's counts after disclosure control.
+
+    Counts of 1 to 5 are hidden, and with each the other part of its split (the parent
+    is shown); a part hidden only to protect its neighbour is rounded to the nearest 5,
+    or else 10, where the determined reader can then pin no hidden count (``≈40``).
+    """
+    counts, splits = consort_splits(n)
+    mask = protect_lines(counts, [split[1:] for split in splits], where=CONSORT_WHERE, column="n")
+    shown = {key: SUPPRESSED if mask[key] else f"{value:,.0f}" for key, value in counts.items()}
+    exact = {key: float(counts[key]) for key in counts.index if not mask[key]}
+    for key in counts.index[mask]:
+        if is_small(counts[key]):
+            continue
+        for base in (5, 10):
+            rounded = round_count(counts[key], key, exact, splits, base=base)
+            if rounded is not None:
+                shown[key] = f"≈{rounded}, to the nearest {base}"
+                record(CONSORT_WHERE, key, "n", ROUNDED)
+                break
     return shown
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analysis_src.paths import CONFIG_DIR
 
@@ -100,11 +100,19 @@ class Promise(_Section):
 
 
 class Trial(_Section):
-    """The randomised comparison: balance flag and the rule for "randomisation proceeded as planned"."""
+    """The randomised comparison: balance flag, "proceeded as planned" rule, composite outcome's components."""
 
     smd_flag: Positive
     min_share_randomised: Share
     max_share_deviations: Share
+    composite_outcome: tuple[str, ...] = Field(min_length=2)
+
+    @field_validator("composite_outcome")
+    @classmethod
+    def _distinct(cls, components: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(components)) != len(components):
+            raise ValueError("the composite outcome names a component twice")
+        return components
 
 
 class TrialDesign(_Section):
@@ -199,6 +207,7 @@ class Protocol(_Section):
             "smd_flag": number(self.trial.smd_flag),
             "min_share_randomised": percent(self.trial.min_share_randomised),
             "max_share_deviations": percent(self.trial.max_share_deviations),
+            "composite_outcome": ", ".join(self.trial.composite_outcome),
             "alpha": self.trial_design.alpha_label,
             "power": self.trial_design.power_label,
             "small_transaction": self.spend.small_label,

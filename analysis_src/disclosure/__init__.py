@@ -48,7 +48,7 @@ RULES = {
     SECONDARY: "complementary: would let a hidden count be worked out from totals, shares or other cells",
     DERIVED: "computed from a hidden count (a share, rate or effect)",
     FEW_PEOPLE: "a statistic (mean, median, SD, effect, chart position) of {suppressed} people",
-    ROUNDED: "rounded to the nearest {base} instead of suppressed, checked against every published total",
+    ROUNDED: "rounded to the nearest 5 or 10 instead of suppressed, checked against every published total",
 }
 
 
@@ -66,10 +66,13 @@ _LOG: list[Suppression] = []
 
 
 def record(where: str, row: object, column: object, rule: str) -> None:
-    """Enter a suppressed or rounded cell in this run's suppression log (once per place)."""
+    """Enter a suppressed or rounded cell in this run's suppression log (once per place; the last rule stands)."""
     entry = Suppression(str(where), str(row), str(column), rule)
-    if entry not in _LOG:
-        _LOG.append(entry)
+    for index, logged in enumerate(_LOG):
+        if (logged.where, logged.row, logged.column) == (entry.where, entry.row, entry.column):
+            _LOG[index] = entry
+            return
+    _LOG.append(entry)
 
 
 def suppression_log() -> list[Suppression]:
@@ -89,7 +92,7 @@ def log_json() -> str:
 
 def rule_text(rule: str) -> str:
     """The rule in words, with the protocol's threshold."""
-    return RULES[rule].format(suppressed=protocol.current().disclosure.suppressed_label, base=5)
+    return RULES[rule].format(suppressed=protocol.current().disclosure.suppressed_label)
 
 
 def notes() -> str:

@@ -132,9 +132,32 @@ def bounds(facts: Iterable[Fact], cells: Iterable[Hashable]) -> dict[Hashable, t
 
 
 def disclosed(interval: tuple[float, float], largest: int = 5) -> bool:
-    """True when an interval of whole counts holds only values from 1 to ``largest``."""
+    """True when an interval of whole counts gives away a hidden count of 1 to ``largest``.
+
+    Either the interval holds only values from 1 to ``largest`` (the count is recovered or
+    narrowed), or it meets that range in a single value: a reader who takes ``c`` to mean
+    1 to ``largest``, as the convention says, then knows the count exactly.
+    """
     low, high = interval
-    return low >= 1 and high <= largest
+    return (low >= 1 and high <= largest) or max(low, 1) == min(high, largest)
+
+
+def feasible_denominators(shares: Iterable[float], low: int, high: int, step: float = 0.01) -> list[int]:
+    """The group sizes from ``low`` to ``high`` for which every rounded share is possible.
+
+    A reader who sees several percentages of the same hidden group size (risks of several
+    outcomes in one arm) can rule out every size for which some percentage cannot be a
+    whole number of people divided by it: the integer attack a linear programme misses.
+    """
+    shares = list(shares)
+    sizes = []
+    for n in range(max(low, 1), high + 1):
+        if all(
+            math.floor((share + step / 2) * n - _TOLERANCE) >= math.ceil((share - step / 2) * n - _TOLERANCE)
+            for share in shares
+        ):
+            sizes.append(n)
+    return sizes
 
 
 def disclosures(

@@ -47,7 +47,7 @@ from analysis_src.pipeline.incremental import authority_hash, code_hash, is_curr
 from analysis_src.pipeline.runs import Run, portable, run_all
 from analysis_src.report.charts import write_vega_bundle
 from analysis_src.report.gate import disclosure_findings, external_references
-from analysis_src.report.ledger import harvest, ledger_text
+from analysis_src.report.ledger import harvest, harvest_suppressions, ledger_text, suppressions_text
 from analysis_src.report.pages import PAGE_NAMES, data_note, generated_pages
 
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
@@ -273,6 +273,9 @@ def _execute(runs: list[Run], jobs: int | None, progress: bool) -> None:
         raise BuildError(f"{len(failures)} notebook(s) failed; the others ran:\n" + "\n".join(lines))
 
 
+SUPPRESSION_LOG = "results/suppressions.csv"
+
+
 def stage_notebooks(
     pilots: list[Pilot], tables: Tables, targets: Targets, jobs: int | None = None, progress: bool = True
 ) -> Plan:
@@ -315,6 +318,14 @@ def stage_notebooks(
         for page in pages:
             figures |= harvest(nbformat.read(stage_book / page, as_version=4), scope)
         _write_if_changed(stage_book / ledger, ledger_text(figures).encode())
+    # The suppression log of the whole book: every hidden or rounded cell, where, and the rule; no values.
+    log = [
+        entry
+        for page in work.notebooks
+        for entry in harvest_suppressions(nbformat.read(stage_book / page, as_version=4), page)
+    ]
+    _write_if_changed(stage_book / SUPPRESSION_LOG, suppressions_text(log).encode())
+    kept.add(stage_book / SUPPRESSION_LOG)
     _prune(stage_book / "pilots", kept)
     _prune(stage_book / "results", kept)
     return work

@@ -9,6 +9,7 @@ into ``book/results/<slug>.json``: the ledger is exactly what the book printed.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import numbers
@@ -121,6 +122,40 @@ def publish(figures: dict[str, object], scope: str = "pilot", texts: dict[str, s
     for name, text in (texts or {}).items():
         glue(TEXT_PREFIX + name, Markdown(text), display=False)
     return cleaned
+
+
+SUPPRESSIONS = "disclosure.suppressions"
+SUPPRESSION_COLUMNS = ("page", "where", "row", "column", "rule")
+
+
+def publish_suppressions() -> None:
+    """Glue this notebook's suppression log (where and which rule, never a value) for the build to collect.
+
+    Called by the last cell of every template, after every table and chart is made.
+    """
+    from myst_nb import glue
+
+    from analysis_src.disclosure import log_json
+
+    glue(SUPPRESSIONS, log_json(), display=False)
+
+
+def harvest_suppressions(notebook: dict, page: str) -> list[dict[str, str]]:
+    """The suppression log glued in an executed notebook, each entry with the page it belongs to."""
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("scrapbook", {}).get("name") == SUPPRESSIONS:
+                text = next(value for mime, value in output["data"].items() if mime.endswith("text/plain"))
+                return [{"page": page, **entry} for entry in json.loads(ast.literal_eval(text))]
+    return []
+
+
+def suppressions_text(entries: list[dict[str, str]]) -> str:
+    """The suppression log as CSV (stable bytes for git)."""
+    lines = [",".join(SUPPRESSION_COLUMNS)]
+    for entry in entries:
+        lines.append(",".join('"' + entry[c].replace('"', '""') + '"' for c in SUPPRESSION_COLUMNS))
+    return "\n".join(lines) + "\n"
 
 
 def harvest(notebook: dict, scope: str = "pilot") -> dict[str, int | float]:
