@@ -10,7 +10,7 @@ from scipy import stats
 
 from analysis_src.analysis.effects import wilson
 from analysis_src.config import protocol
-from analysis_src.disclosure import protect_table, suppression_mask
+from analysis_src.disclosure import FEW_PEOPLE, PRIMARY, is_small, protect_table, record
 
 STAFF_ROLES = {"social_worker": "Social workers", "team_manager": "Team managers", "senior_leader": "Senior leaders"}
 STAFF_ITEM = "acceptable_overall"
@@ -109,42 +109,74 @@ def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
     )
 
 
+COLLAPSED = {"Negative (1 or 2)": (1, 2), "Neutral (3)": (3,), "Positive (4 or 5)": (4, 5)}
+_COLOURS = {
+    "Very negative": "#D55E00",
+    "Negative": "#E69F00",
+    "Neutral": "#BBBBBB",
+    "Positive": "#56B4E9",
+    "Very positive": "#0072B2",
+    "Negative (1 or 2)": "#C26A00",
+    "Neutral (3)": "#999999",
+    "Positive (4 or 5)": "#3A8FC9",
+}
+
+
+def _answer_groups(counts: pd.Series) -> list[tuple[str, tuple[int, ...]]] | None:
+    """The answer groups a bar can show: the five answers, or three if any answer was given by 1 to 5 families.
+
+    ``None`` when even three groups leave one of 1 to 5 families: the bar is not drawn.
+    """
+    five = [(LIKERT[level], (level,)) for level in LIKERT]
+    for groups in (five, list(COLLAPSED.items())):
+        if not any(is_small(counts[list(levels)].sum()) for _, levels in groups):
+            return groups
+    return None
+
+
 def diverging_data(families: pd.DataFrame) -> pd.DataFrame:
     """Share of each response to each family item and wave, placed for a diverging stacked bar chart.
 
     Negative responses and half the neutral ones sit left of zero, the rest right of it.
+    Nothing is left as a gap, whose width would give the hidden share back: where an
+    answer was given by 1 to 5 families the bar shows three groups (negative, neutral,
+    positive) instead of five, and where a group would still hold 1 to 5 families the
+    bar is left out. Each bar's segments then describe at least 6 families or none.
     """
     rows = []
     for (wave, item), group in families.melt(id_vars=["wave"], value_vars=list(FAMILY_ITEMS), var_name="item").groupby(
         ["wave", "item"]
     ):
         counts = group["value"].value_counts().reindex(LIKERT, fill_value=0)
+        question = f"{FAMILY_ITEMS[item]} ({wave})"
+        groups = _answer_groups(counts)
+        if groups is None:
+            record("Families' answers (chart)", question, "all answers", PRIMARY)
+            continue
+        if len(groups) < len(LIKERT):
+            record("Families' answers (chart)", question, "answers combined", FEW_PEOPLE)
         shares = counts / counts.sum()
-        # Responses given by 1 to 5 families are suppressed (secondary too: they add up to
-        # the respondents); their segments stay as gaps so the others keep their places.
-        hidden = suppression_mask(counts, additive=True)
         start = -(shares[1] + shares[2] + shares[3] / 2)
-        for level, share in shares.items():
-            if not hidden[level]:
-                rows.append(
-                    {
-                        "question": f"{FAMILY_ITEMS[item]} ({wave})",
-                        "response": LIKERT[level],
-                        "order": level,
-                        "start": round(start, 6),
-                        "end": round(start + share, 6),
-                        "share": round(share, 6),
-                    }
-                )
+        for order, (label, levels) in enumerate(groups):
+            share = float(shares[list(levels)].sum())
+            rows.append(
+                {
+                    "question": question,
+                    "response": label,
+                    "order": order,
+                    "start": round(start, 6),
+                    "end": round(start + share, 6),
+                    "share": round(share, 6),
+                }
+            )
             start += share
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["question", "response", "order", "start", "end", "share"])
 
 
 def diverging_chart(data: pd.DataFrame, pilot_name: str) -> alt.Chart:
     """Diverging stacked bars of the family questionnaire items at T1 and T2."""
-    colours = ["#D55E00", "#E69F00", "#BBBBBB", "#56B4E9", "#0072B2"]
     return (
-        alt.Chart(data, title=f"{pilot_name}: families' answers at T1 and T2 (gaps: c)", width=480)
+        alt.Chart(data, title=f"{pilot_name}: families' answers at T1 and T2", width=480)
         .mark_bar()
         .encode(
             y=alt.Y("question:N", title=None),
@@ -153,8 +185,8 @@ def diverging_chart(data: pd.DataFrame, pilot_name: str) -> alt.Chart:
             color=alt.Color(
                 "response:N",
                 title="Response",
-                sort=list(LIKERT.values()),
-                scale=alt.Scale(domain=list(LIKERT.values()), range=colours),
+                sort=list(_COLOURS),
+                scale=alt.Scale(domain=list(_COLOURS), range=list(_COLOURS.values())),
             ),
             order=alt.Order("order:Q"),
             tooltip=["question:N", "response:N", alt.Tooltip("share:Q", format=".0%")],

@@ -6,7 +6,15 @@ import altair as alt
 import pandas as pd
 
 from analysis_src.config import protocol
-from analysis_src.disclosure import NOT_APPLICABLE, protect_chart_data, show_count
+from analysis_src.disclosure import (
+    FEW_PEOPLE,
+    NOT_APPLICABLE,
+    enough_people,
+    protect_lines,
+    record,
+    show_count,
+    show_share,
+)
 from analysis_src.inputs.manifest import Pilot
 
 
@@ -44,31 +52,63 @@ def spend_summary(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, float]:
         "spend.total_gbp": round(total, 2),
         "spend.expected_total_gbp": pilot.expected_spend_gbp,
         "spend.share_of_expected": total / pilot.expected_spend_gbp,
-        "spend.min_transaction_gbp": float(amounts.min()),
+        # No cheapest or dearest transaction: each is one family's spending.
         "spend.median_transaction_gbp": float(amounts.median()),
-        "spend.max_transaction_gbp": float(amounts.max()),
     }
 
 
 def spend_by_month(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
-    """Spending and transactions per calendar month of the pilot, months with none included.
+    """Spending and transactions per calendar month of the pilot, months with few families combined.
+
+    A month's spending is a statistic of the families who spent in it: a month with 1 to
+    5 of them is combined with the months after it (the last with those before it) until
+    each period covers at least 6 families, so no bar, tooltip or step of the running total
+    describes fewer. Months with no spending stay on their own.
 
     Returns
     -------
     DataFrame
-        Columns ``month`` (YYYY-MM), ``spend_gbp``, ``transactions``, ``cumulative_gbp``.
+        Columns ``month`` (YYYY-MM, or ``YYYY-MM to YYYY-MM`` for combined months),
+        ``months`` (calendar months in the period), ``spend_gbp``, ``transactions``, ``cumulative_gbp``.
     """
     months = pd.period_range(pilot.start_date, pilot.end_date, freq="M")
-    by_month = (
-        transactions.assign(month=transactions["transaction_date"].dt.to_period("M"))
-        .groupby("month")["amount_gbp"]
-        .agg(spend_gbp="sum", transactions="count")
-        .reindex(months, fill_value=0)
-    )
-    by_month["spend_gbp"] = by_month["spend_gbp"].round(2)
+    frame = transactions.assign(month=transactions["transaction_date"].dt.to_period("M"))
+    families = frame.groupby("month")["family_id"].agg(set).reindex(months)
+    groups: list[list[pd.Period]] = []
+    open_group: list[pd.Period] = []
+    for month in months:
+        spenders = families[month] if isinstance(families[month], set) else set()
+        if not spenders and not open_group:
+            groups.append([month])
+            continue
+        open_group.append(month)
+        if enough_people(len(set().union(*(families[m] for m in open_group if isinstance(families[m], set))))):
+            groups.append(open_group)
+            open_group = []
+    if open_group:
+        spending = [g for g in groups if any(isinstance(families[m], set) for m in g)]
+        if spending:
+            last = groups.index(spending[-1])
+            groups[last:] = [[m for g in groups[last:] for m in g] + open_group]
+        else:
+            groups.append(open_group)
+    rows = []
+    for group in groups:
+        chosen = frame[frame["month"].isin(group)]
+        label = str(group[0]) if len(group) == 1 else f"{group[0]} to {group[-1]}"
+        if len(group) > 1:
+            record("Spending by month", label, "spend_gbp", FEW_PEOPLE)
+        rows.append(
+            {
+                "month": label,
+                "months": len(group),
+                "spend_gbp": round(float(chosen["amount_gbp"].sum()), 2),
+                "transactions": len(chosen),
+            }
+        )
+    by_month = pd.DataFrame(rows, columns=["month", "months", "spend_gbp", "transactions"])
     by_month["cumulative_gbp"] = by_month["spend_gbp"].cumsum().round(2)
-    by_month.index = by_month.index.astype(str)
-    return by_month.rename_axis("month").reset_index()
+    return by_month
 
 
 def monthly_spend_chart(by_month: pd.DataFrame, pilot_name: str) -> alt.Chart:
@@ -125,6 +165,7 @@ def distribution_figures(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, 
         "spend.per_family_q1_gbp": float(per_family.quantile(0.25)),
         "spend.per_family_q3_gbp": float(per_family.quantile(0.75)),
         "spend.per_family_share_over_budget": float((per_family > pilot.budget_per_family_gbp).mean()),
+        "spend.families_over_budget": int((per_family > pilot.budget_per_family_gbp).sum()),
         "spend.share_transactions_under_20": float(
             (transactions["amount_gbp"] < protocol.current().spend.small_transaction_gbp).mean()
         ),
@@ -160,11 +201,28 @@ def histogram_chart(data: pd.DataFrame, unit: str, title: str, x_title: str, hig
     )
 
 
+def per_family_bands(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
+    """Families per band of spending, the per-family budget an edge, with every hidden band safe.
+
+    The bands add up to the families with spending, and those above the budget to the
+    share of families over budget given in the chapter: both are published lines, so the
+    complementary suppression (:func:`analysis_src.disclosure.protect_lines`) covers both.
+    """
+    budget = pilot.budget_per_family_gbp
+    edges = sorted({*PER_FAMILY_BINS, budget})
+    data = binned(per_family_spend(transactions), edges, "families")
+    above = [i for i, low in enumerate(edges[:-1]) if low >= budget]
+    below = [i for i in data.index if i not in above]
+    counts = data["families"].astype(float)
+    mask = protect_lines(
+        counts, [list(data.index), above, below], where="Spending per family (bands)", column="families"
+    )
+    return data.assign(families=counts.where(~mask))
+
+
 def per_family_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
     """Distribution of spend per family in bands, against the per-family budget (log-spaced bands)."""
-    data = protect_chart_data(
-        binned(per_family_spend(transactions), PER_FAMILY_BINS, "families"), ["families"], additive=True
-    )
+    data = per_family_bands(pilot, transactions)
     title = f"{pilot.name}: spending per family (budget £{pilot.budget_per_family_gbp:,.0f} a family)"
     return histogram_chart(data, "families", title, "Spending per family")
 
@@ -191,8 +249,8 @@ def transaction_size_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Char
 def cumulative_against_forecast(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
     """Cumulative spending by month beside a straight-line forecast of the expected budget."""
     by_month = spend_by_month(pilot, transactions)
-    step = pilot.expected_spend_gbp / len(by_month)
-    forecast = [round(step * (i + 1), 2) for i in range(len(by_month))]
+    elapsed = by_month["months"].cumsum()
+    forecast = [round(pilot.expected_spend_gbp * m / elapsed.iloc[-1], 2) for m in elapsed]
     actual = by_month[["month", "cumulative_gbp"]].rename(columns={"cumulative_gbp": "gbp"}).assign(series="Spent")
     expected = pd.DataFrame({"month": by_month["month"], "gbp": forecast, "series": "Expected (straight line)"})
     return pd.concat([actual, expected], ignore_index=True)
@@ -221,14 +279,12 @@ _SUMMARY_ROWS = [
     ("Total spent", "spend.total_gbp", "£{:,.0f}"),
     ("Expected spend", "spend.expected_total_gbp", "£{:,.0f}"),
     ("Share of expected spend", "spend.share_of_expected", "{:.0%}"),
-    ("Cheapest transaction", "spend.min_transaction_gbp", "£{:,.2f}"),
     ("Median transaction", "spend.median_transaction_gbp", "£{:,.2f}"),
-    ("Dearest transaction", "spend.max_transaction_gbp", "£{:,.2f}"),
     ("Share of transactions under {small_transaction}", "spend.share_transactions_under_20", "{:.0%}"),
     ("Median spend per family", "spend.per_family_median_gbp", "£{:,.0f}"),
     ("Spend per family, lower quartile", "spend.per_family_q1_gbp", "£{:,.0f}"),
     ("Spend per family, upper quartile", "spend.per_family_q3_gbp", "£{:,.0f}"),
-    ("Share of families above the per-family budget", "spend.per_family_share_over_budget", "{:.0%}"),
+    ("Share of families above the per-family budget", "spend.families_over_budget", "share of families.with_spend"),
 ]
 
 
@@ -236,6 +292,8 @@ def _shown(figures: dict[str, float], key: str, fmt) -> str:
     """A figure formatted for a table; ``z`` (not applicable) when the figure does not exist."""
     if key not in figures:
         return NOT_APPLICABLE
+    if isinstance(fmt, str) and fmt.startswith("share of "):  # a share of a published total of people
+        return show_share(figures[key], figures[fmt.removeprefix("share of ")], where="Spend summary")
     return fmt(figures[key]) if callable(fmt) else fmt.format(figures[key])
 
 

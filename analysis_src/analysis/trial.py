@@ -165,7 +165,9 @@ def balance_table(data: TrialData) -> pd.DataFrame:
         smd = standardised_mean_difference(arms["intervention"], arms["control"], binary=binary)
         row = {"Characteristic": label}
         if not all(enough_people(len(values)) for values in arms.values()):  # a statistic of 1 to 5 families
-            rows.append(row | {"Intervention": SUPPRESSED, "Control": SUPPRESSED, "SMD": SUPPRESSED, "_smd": 0.0})
+            rows.append(
+                row | {"Intervention": SUPPRESSED, "Control": SUPPRESSED, "SMD": SUPPRESSED, "Flag": "", "_smd": 0.0}
+            )
             record("Trial: balance at baseline", label, "all", FEW_PEOPLE)
             continue
         for arm, values in arms.items():

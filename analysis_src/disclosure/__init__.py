@@ -138,7 +138,8 @@ def protect_lines(
         Counts of people, indexed by cell.
     lines
         Groups of cells (index labels) whose sum is published: a row or column total, a
-        chart's bar, a group whose share is given in a sentence.
+        chart's bar, a group whose share is given in a sentence. A line whose sum is itself
+        1 to 5 must be published as ``c`` (:func:`show_count`) and is not counted as a sum.
     facts
         Anything else published about the cells (:class:`analysis_src.disclosure.audit.Fact`).
     where, column
@@ -148,27 +149,66 @@ def protect_lines(
     -------
     Series of bool
         True where the cell must be hidden.
+
+    Raises
+    ------
+    ValueError
+        When no cell is left to hide on the lines through an exposed count: the table's
+        totals themselves must then be hidden (:func:`protect_with_totals`).
     """
+    mask, _ = _protect(counts, lines, facts, where, column, hide_totals=False)
+    return mask
+
+
+def protect_with_totals(
+    counts: pd.Series,
+    lines: Sequence[Sequence[Hashable]],
+    facts: Iterable[Fact] = (),
+    where: str = "",
+    column: str = "",
+) -> tuple[pd.Series, list[int]]:
+    """As :func:`protect_lines`, but a line's total may be hidden where no cell is left to hide.
+
+    Returns
+    -------
+    tuple
+        The cells to hide, and the positions in ``lines`` of the totals to show as ``c``
+        (those of 1 to 5 included).
+    """
+    return _protect(counts, lines, facts, where, column, hide_totals=True)
+
+
+def _protect(counts, lines, facts, where, column, hide_totals):
     facts = list(facts)
     mask = counts.map(is_small).astype(bool)
     lines = [list(line) for line in lines]
+    # A line whose total is itself 1 to 5 has its total hidden (show_count): not a published sum.
+    hidden_totals = [i for i, line in enumerate(lines) if is_small(counts[line].sum())]
     largest = protocol.current().disclosure.largest_suppressed_count
     while mask.any():
-        published = facts + [Fact.equals(line, float(counts[line].sum())) for line in lines]
+        published_lines = [line for i, line in enumerate(lines) if i not in hidden_totals]
+        published = facts + [Fact.equals(line, float(counts[line].sum())) for line in published_lines]
         published += [Fact.value(cell, float(value)) for cell, value in counts[~mask].items()]
         found = disclosures(published, list(counts.index[mask]), largest)
         if not found:
             break
         exposed = next(iter(found))
-        through = [line for line in lines if exposed in line] or [list(counts.index)]
-        candidates = counts[[cell for line in through for cell in line if not mask[cell]]]
-        if candidates.empty:
-            raise ValueError(f"{where}: cannot protect {exposed!r}: every cell on its lines is already hidden")
+        through = [i for i, line in enumerate(lines) if i not in hidden_totals and exposed in line]
+        candidates = counts[[cell for i in through for cell in lines[i] if not mask[cell]]]
         positive = candidates[candidates > 0]
-        mask[(positive if len(positive) else candidates).astype(float).idxmin()] = True
+        if len(positive):
+            mask[positive.astype(float).idxmin()] = True
+        elif hide_totals and through:
+            line = max(through, key=lambda i: int(mask[lines[i]].sum()))
+            hidden_totals.append(line)
+            record(where, f"total of line {line}", column, SECONDARY)
+        elif len(candidates):
+            mask[candidates.astype(float).idxmin()] = True
+        else:
+            raise ValueError(f"{where}: cannot protect {exposed!r}: every cell on its lines is already hidden")
     for cell in counts.index[mask]:
         record(where, cell, column, PRIMARY if is_small(counts[cell]) else SECONDARY)
-    return mask
+    return mask, sorted(hidden_totals)
 
 
 def suppression_mask(counts: pd.Series, additive: bool = False, where: str = "", column: str = "") -> pd.Series:

@@ -22,7 +22,7 @@ from analysis_src.analysis.governance import governance_figures
 from analysis_src.analysis.outcomes import INDICATORS, its_figures, its_model_text
 from analysis_src.analysis.spend import distribution_figures, spend_summary
 from analysis_src.config import protocol
-from analysis_src.disclosure import show_count
+from analysis_src.disclosure import show_count, show_share
 from analysis_src.inputs.contracts import Tables, load_tables
 from analysis_src.inputs.manifest import Pilot, load_manifest, pilot_by_slug
 from analysis_src.paths import MANIFEST_PATH, resolve
@@ -148,9 +148,13 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
             )
         else:
             governance += "."
+    over_budget = show_share(
+        figures["spend.families_over_budget"], figures["families.with_spend"], where="Chapter: spending per family"
+    )
     return {
         "reach": reach,
         "reached_against_plan": against_plan,
+        "over_budget": over_budget,
         "governance": governance,
         "its": _its_text(figures),
         "its_model": its_model_text(int(figures["outcomes.its.pre_months"])),

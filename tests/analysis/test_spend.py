@@ -40,10 +40,8 @@ def test_spend_summary_on_a_hand_made_table(pilot, transactions):
         "spend.total_gbp": 250.0,
         "spend.expected_total_gbp": 400,
         "spend.share_of_expected": 0.625,
-        "spend.min_transaction_gbp": 4.5,
         "spend.median_transaction_gbp": 10.0,
-        "spend.max_transaction_gbp": 200.0,
-    }
+    }  # no cheapest or dearest transaction: each is one family's spending
 
 
 def test_no_transactions_is_an_error_not_zeros(pilot, transactions):
@@ -51,12 +49,43 @@ def test_no_transactions_is_an_error_not_zeros(pilot, transactions):
         spend_summary(pilot, transactions.iloc[0:0])
 
 
-def test_spend_by_month_covers_every_pilot_month(pilot, transactions):
-    by_month = spend_by_month(pilot, transactions)
-    assert len(by_month) == 12
-    assert by_month.set_index("month").loc["2019-03", "spend_gbp"] == 40.0
+def _monthly(families_per_month: dict[str, int]) -> pd.DataFrame:
+    """Transactions of £10 by the given number of distinct families in each month."""
+    rows = [
+        {"family_id": f"{month}-{i}", "transaction_date": pd.Timestamp(f"{month}-05"), "amount_gbp": 10.0}
+        for month, n in families_per_month.items()
+        for i in range(n)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_spend_by_month_covers_every_pilot_month(pilot):
+    months = [str(m) for m in pd.period_range("2019-03", "2020-02", freq="M")]
+    by_month = spend_by_month(pilot, _monthly(dict.fromkeys(months, 6) | {"2019-04": 0}))
+    assert list(by_month["month"]) == months
+    assert by_month.set_index("month").loc["2019-03", "spend_gbp"] == 60.0
     assert by_month.set_index("month").loc["2019-04", "transactions"] == 0
-    assert by_month["cumulative_gbp"].iloc[-1] == 250.0
+    assert by_month["cumulative_gbp"].iloc[-1] == 660.0
+
+
+def test_a_month_with_few_families_is_combined_with_the_next(pilot):
+    months = [str(m) for m in pd.period_range("2019-03", "2020-02", freq="M")]
+    by_month = spend_by_month(pilot, _monthly(dict.fromkeys(months, 6) | {"2019-03": 1, "2019-07": 3}))
+    assert by_month["month"].iloc[0] == "2019-03 to 2019-04"
+    assert "2019-07 to 2019-08" in set(by_month["month"])
+    assert by_month.set_index("month").loc["2019-07 to 2019-08", "spend_gbp"] == 90.0
+    assert by_month["months"].sum() == 12 and by_month["cumulative_gbp"].iloc[-1] == 10.0 * (6 * 10 + 1 + 3)
+
+
+def test_a_last_month_with_few_families_joins_the_months_before(pilot):
+    months = [str(m) for m in pd.period_range("2019-03", "2020-02", freq="M")]
+    by_month = spend_by_month(pilot, _monthly(dict.fromkeys(months, 6) | {"2020-02": 2}))
+    assert by_month["month"].iloc[-1] == "2020-01 to 2020-02"
+
+
+def test_a_hand_made_log_of_three_families_is_one_period(pilot, transactions):
+    by_month = spend_by_month(pilot, transactions)
+    assert list(by_month["month"]) == ["2019-03 to 2020-02"] and by_month["spend_gbp"].iloc[0] == 250.0
 
 
 def test_summary_table_names_the_ledger_key_of_each_figure(pilot, transactions):
@@ -88,5 +117,6 @@ def test_binned_counts_use_closed_lower_edges():
 def test_straight_line_forecast_reaches_the_expected_budget(pilot, transactions):
     data = cumulative_against_forecast(pilot, transactions)
     expected = data[data["series"] == "Expected (straight line)"]["gbp"]
-    assert expected.iloc[0] == pytest.approx(400 / 12, abs=0.01) and expected.iloc[-1] == 400
+    # Three families only: one period of twelve months, whose forecast is the whole budget.
+    assert list(expected) == [400]
     assert data[data["series"] == "Spent"]["gbp"].iloc[-1] == 250.0

@@ -6,7 +6,14 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis_src.disclosure import SUPPRESSED, protect_lines, reset_log, show_share, suppression_log
+from analysis_src.disclosure import (
+    SUPPRESSED,
+    protect_lines,
+    protect_with_totals,
+    reset_log,
+    show_share,
+    suppression_log,
+)
 from analysis_src.disclosure.audit import Fact, bounds, disclosed, disclosures, share_facts
 
 
@@ -69,20 +76,22 @@ def _published_crosstab(table: pd.DataFrame) -> tuple[list[Fact], list[tuple[int
     cells = {(r, c): int(table.iat[r, c]) for r in range(table.shape[0]) for c in range(table.shape[1])}
     rows = [[(r, c) for c in range(table.shape[1])] for r in range(table.shape[0])]
     columns = [[(r, c) for r in range(table.shape[0])] for c in range(table.shape[1])]
-    mask = protect_lines(pd.Series(cells), rows + columns + [list(cells)])
-    facts = [Fact.equals(line, sum(cells[cell] for cell in line)) for line in rows + columns]
-    for row in rows:  # each shown cell also as a whole-number percentage of its row total
+    lines = rows + columns + [list(cells)]
+    mask, hidden_totals = protect_with_totals(pd.Series(cells), lines)
+    shown_lines = [line for i, line in enumerate(lines) if i not in hidden_totals]
+    facts = [Fact.equals(line, sum(cells[cell] for cell in line)) for line in shown_lines]
+    for row in rows:  # each shown cell also as a whole-number percentage of its shown row total
         total = sum(cells[cell] for cell in row)
         for cell in row:
             if mask[cell]:
                 continue
             facts.append(Fact.value(cell, cells[cell]))
-            if total and show_share(cells[cell], total) != SUPPRESSED:
+            if total and row in shown_lines and show_share(cells[cell], total) != SUPPRESSED:
                 facts += share_facts([cell], row, round(cells[cell] / total, 2))
     return facts, [cell for cell in cells if mask[cell]]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.integers(2, 4).flatmap(
         lambda n_rows: st.integers(2, 4).flatmap(
@@ -98,3 +107,14 @@ def test_the_attacker_never_pins_a_hidden_count_to_one_to_five(rows):
     table = pd.DataFrame(rows)
     facts, hidden = _published_crosstab(table)
     assert disclosures(facts, hidden) == {}
+
+
+def test_the_attacker_has_teeth_against_primary_suppression_alone():
+    # Primary suppression only: one small cell per row of a table with row totals is given back.
+    table = pd.DataFrame([[3, 20, 31], [12, 4, 40]])
+    cells = {(r, c): int(table.iat[r, c]) for r in range(2) for c in range(3)}
+    facts = [Fact.equals([(r, c) for c in range(3)], int(table.iloc[r].sum())) for r in range(2)]
+    facts += [Fact.value(cell, value) for cell, value in cells.items() if value > 5]
+    assert disclosures(facts, [(0, 0), (1, 1)]) == {(0, 0): (3.0, 3.0), (1, 1): (4.0, 4.0)}
+    protected, hidden = _published_crosstab(table)
+    assert len(hidden) > 2 and disclosures(protected, hidden) == {}

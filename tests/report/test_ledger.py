@@ -12,9 +12,7 @@ REQUIRED_PILOT_KEYS = {
     "spend.transactions",
     "spend.total_gbp",
     "spend.expected_total_gbp",
-    "spend.min_transaction_gbp",
     "spend.median_transaction_gbp",
-    "spend.max_transaction_gbp",
 }
 
 
