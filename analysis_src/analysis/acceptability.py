@@ -106,10 +106,12 @@ def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
         counts=["Respondents"],
         derived={"Share positive (95% CI)": "Respondents", criterion: "Respondents"},
         formats={"Respondents": "{:,.0f}"},
+        where="Acceptability: share positive by group",
     )
 
 
 COLLAPSED = {"Negative (1 or 2)": (1, 2), "Neutral (3)": (3,), "Positive (4 or 5)": (4, 5)}
+TWO_GROUPS = {"Not positive (1 to 3)": (1, 2, 3), "Positive (4 or 5)": (4, 5)}
 _COLOURS = {
     "Very negative": "#D55E00",
     "Negative": "#E69F00",
@@ -118,17 +120,19 @@ _COLOURS = {
     "Very positive": "#0072B2",
     "Negative (1 or 2)": "#C26A00",
     "Neutral (3)": "#999999",
+    "Not positive (1 to 3)": "#B0B0B0",
     "Positive (4 or 5)": "#3A8FC9",
 }
 
 
 def _answer_groups(counts: pd.Series) -> list[tuple[str, tuple[int, ...]]] | None:
-    """The answer groups a bar can show: the five answers, or three if any answer was given by 1 to 5 families.
+    """The answer groups a bar can show: five answers, else three (negative, neutral, positive), else two.
 
-    ``None`` when even three groups leave one of 1 to 5 families: the bar is not drawn.
+    Fewer groups are used when a group would hold 1 to 5 families; ``None`` when even
+    "positive" against "not positive" would: the bar is not drawn.
     """
     five = [(LIKERT[level], (level,)) for level in LIKERT]
-    for groups in (five, list(COLLAPSED.items())):
+    for groups in (five, list(COLLAPSED.items()), list(TWO_GROUPS.items())):
         if not any(is_small(counts[list(levels)].sum()) for _, levels in groups):
             return groups
     return None
@@ -140,8 +144,8 @@ def diverging_data(families: pd.DataFrame) -> pd.DataFrame:
     Negative responses and half the neutral ones sit left of zero, the rest right of it.
     Nothing is left as a gap, whose width would give the hidden share back: where an
     answer was given by 1 to 5 families the bar shows three groups (negative, neutral,
-    positive) instead of five, and where a group would still hold 1 to 5 families the
-    bar is left out. Each bar's segments then describe at least 6 families or none.
+    positive) instead of five, or two (positive, not positive), and where a group would
+    still hold 1 to 5 families the bar is left out. Each bar's segments then describe at least 6 families or none.
     """
     rows = []
     for (wave, item), group in families.melt(id_vars=["wave"], value_vars=list(FAMILY_ITEMS), var_name="item").groupby(
@@ -156,7 +160,9 @@ def diverging_data(families: pd.DataFrame) -> pd.DataFrame:
         if len(groups) < len(LIKERT):
             record("Families' answers (chart)", question, "answers combined", FEW_PEOPLE)
         shares = counts / counts.sum()
-        start = -(shares[1] + shares[2] + shares[3] / 2)
+        # Zero sits in the middle of the neutral answers; with two groups, between them (the
+        # neutral share must not be given back by where zero falls).
+        start = -(shares[1] + shares[2] + (shares[3] if len(groups) == 2 else shares[3] / 2))
         for order, (label, levels) in enumerate(groups):
             share = float(shares[list(levels)].sum())
             rows.append(

@@ -168,6 +168,7 @@ def other_costs_table(period_totals: pd.DataFrame, costs: UnitCosts | None = Non
         counts=["pre", "pilot"],
         derived={"Pre-period cost (£)": "pre", "Pilot cost (£)": "pilot"},
         formats=dict.fromkeys(frame.columns, "{:,.0f}"),
+        where="Cost-consequence table",
     )
     return shown.drop(columns=["pre", "pilot"])
 

@@ -90,7 +90,9 @@ def funnel_table(figures: dict[str, float]) -> pd.DataFrame:
 
 def funnel_chart(funnel: pd.DataFrame, pilot_name: str) -> alt.Chart:
     """Horizontal bars of the uptake funnel, in stage order."""
-    funnel = protect_chart_data(funnel, ["families"])
+    funnel = protect_chart_data(
+        funnel, ["families"], where="Funnel chart", label="stage", derived={"share_of_eligible": "families"}
+    )
     return (
         alt.Chart(funnel, title=f"{pilot_name}: from referral to spending", width=420)
         .mark_bar()
@@ -108,7 +110,9 @@ def first_spend_by_month(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFra
     counts = first_spend(transactions).dt.to_period("M").value_counts().reindex(months, fill_value=0)
     frame = pd.DataFrame({"month": months.astype(str), "new_families": counts.to_numpy()})
     # The months add up to the families reached, which is published: secondary suppression applies.
-    return protect_chart_data(frame, ["new_families"], additive=True)
+    return protect_chart_data(
+        frame, ["new_families"], additive=True, where="Families with a first spend, by month", label="month"
+    )
 
 
 def first_spend_chart(by_month: pd.DataFrame, pilot_name: str) -> alt.Chart:
@@ -138,4 +142,5 @@ def cohort_table(figures: dict[str, float]) -> pd.DataFrame:
         derived={"Share": "Families with spending"},
         formats={"Families with spending": "{:,.0f}", "Share": "{:.0%}"},
         additive=True,
+        where="Families with spending by age cohort",
     )

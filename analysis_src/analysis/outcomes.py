@@ -74,6 +74,7 @@ def period_comparison(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
         counts=["Pre-period total", "Pilot total"],
         derived={"Pre-period rate per 10,000": "Pre-period total", "Pilot rate per 10,000": "Pilot total"},
         formats=formats,
+        where="Monthly returns: before and during the pilot",
     )
 
 

@@ -211,13 +211,13 @@ def per_family_bands(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
     budget = pilot.budget_per_family_gbp
     edges = sorted({*PER_FAMILY_BINS, budget})
     data = binned(per_family_spend(transactions), edges, "families")
-    above = [i for i, low in enumerate(edges[:-1]) if low >= budget]
-    below = [i for i in data.index if i not in above]
-    counts = data["families"].astype(float)
+    above = [band for band, low in zip(data["band"], edges[:-1], strict=True) if low >= budget]
+    below = [band for band in data["band"] if band not in above]
+    counts = pd.Series(data["families"].astype(float).to_numpy(), index=list(data["band"]))
     mask = protect_lines(
-        counts, [list(data.index), above, below], where="Spending per family (bands)", column="families"
+        counts, [list(counts.index), above, below], where="Spending per family (bands)", column="families"
     )
-    return data.assign(families=counts.where(~mask))
+    return data.assign(families=counts.where(~mask).to_numpy())
 
 
 def per_family_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:

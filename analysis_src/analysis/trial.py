@@ -39,6 +39,7 @@ from analysis_src.disclosure import (
     protect_chart_data,
     protect_lines,
     protect_table,
+    quiet,
     record,
     round_count,
     show_count,
@@ -126,7 +127,12 @@ def ratio_over_time(data: TrialData) -> pd.DataFrame:
     frame = data.randomised.groupby(["ratio_in_force", "allocated_arm"]).size().rename("allocations").reset_index()
     first = data.randomised.groupby("ratio_in_force")["allocation_date"].min().dt.strftime("%b %Y")
     frame["period"] = frame["ratio_in_force"] + " from " + frame["ratio_in_force"].map(first)
-    return protect_chart_data(frame, ["allocations"])
+    return protect_chart_data(
+        frame.assign(mark=frame["period"] + ", " + frame["allocated_arm"]),
+        ["allocations"],
+        where="Trial: allocations chart",
+        label="mark",
+    ).drop(columns="mark")
 
 
 def ratio_chart(by_period: pd.DataFrame) -> alt.Chart:
@@ -326,7 +332,8 @@ def _risk_step(data: TrialData) -> float:
     """
     figures = flow_counts(data) | outcome_figures(data)
     n = {key: int(value) for key, value in figures.items() if key.startswith("trial.") and float(value).is_integer()}
-    shown = _consort_counts(n)
+    with quiet():  # the flow diagram logs its own cells where it is drawn
+        shown = _consort_counts(n)
     outcomes = [o for o in BINARY_OUTCOMES if why_hidden(data, o) is None and _events(data, o).any()]
     shares = {}
     for arm, treated in (("intervention", 1), ("control", 0)):
@@ -368,9 +375,15 @@ _OUTCOME_COLUMNS = [
 ]
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: lower case, except for an abbreviation (PLO)."""
+    first = label.split()[0]
+    return label if first.isupper() else label[0].lower() + label[1:]
+
+
 def composite_label() -> str:
     """The composite outcome's row label, naming its components from ``protocol.yml``."""
-    parts = [BINARY_OUTCOMES[c].lower() for c in protocol.current().trial.composite_outcome]
+    parts = [_in_sentence(BINARY_OUTCOMES[c]) for c in protocol.current().trial.composite_outcome]
     return f"{BINARY_OUTCOMES[COMPOSITE]} (primary: {', '.join(parts[:-1])} or {parts[-1]})"
 
 
@@ -486,7 +499,9 @@ def randomisation_table(data: TrialData) -> pd.DataFrame:
     table.insert(0, "In force from", first)
     table = table.rename(columns={"intervention": "Intervention", "control": "Control"})
     return (
-        protect_table(table, counts=["Intervention", "Control", "Deviations"])
+        protect_table(
+            table, counts=["Intervention", "Control", "Deviations"], where="Trial: allocations by ratio in force"
+        )
         .rename_axis(None)
         .rename_axis(None, axis=1)
     )
@@ -494,7 +509,9 @@ def randomisation_table(data: TrialData) -> pd.DataFrame:
 
 def trial_figures(data: TrialData) -> dict[str, float]:
     """Every ledger figure of the randomised comparison."""
-    return flow_counts(data) | balance_figures(balance_table(data)) | outcome_figures(data) | multilevel(data)
+    with quiet():  # the balance table logs its cells where it is shown
+        balance = balance_figures(balance_table(data))
+    return flow_counts(data) | balance | outcome_figures(data) | multilevel(data)
 
 
 def show_balance(table: pd.DataFrame) -> pd.DataFrame:

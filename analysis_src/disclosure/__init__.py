@@ -24,9 +24,10 @@ that turns it off.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -63,10 +64,23 @@ class Suppression:
 
 
 _LOG: list[Suppression] = []
+_QUIET: list[bool] = []
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Protect without logging: for figures computed but not shown where they are computed."""
+    _QUIET.append(True)
+    try:
+        yield
+    finally:
+        _QUIET.pop()
 
 
 def record(where: str, row: object, column: object, rule: str) -> None:
     """Enter a suppressed or rounded cell in this run's suppression log (once per place; the last rule stands)."""
+    if _QUIET:
+        return
     entry = Suppression(str(where), str(row), str(column), rule)
     for index, logged in enumerate(_LOG):
         if (logged.where, logged.row, logged.column) == (entry.where, entry.row, entry.column):
@@ -287,13 +301,42 @@ def protect_table(
 
 
 def protect_chart_data(
-    frame: pd.DataFrame, counts: Iterable[str], additive: bool = False, where: str = "chart"
+    frame: pd.DataFrame,
+    counts: Iterable[str],
+    additive: bool = False,
+    where: str = "chart",
+    label: str | None = None,
+    derived: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Chart data with suppressed counts of people set to missing (drawn as gaps), never as numbers."""
+    """Chart data with suppressed counts of people set to missing (drawn as gaps), never as numbers.
+
+    Parameters
+    ----------
+    frame
+        The chart's data, one row a mark.
+    counts
+        Columns that count people.
+    additive
+        The rows add up to a published total (complementary suppression).
+    where
+        The chart's name in the suppression log.
+    label
+        The column that names each row in the log (the index when ``None``).
+    derived
+        ``{column: count column}``: a share or rate computed from a count, hidden with it
+        (a share of a known total gives the count back).
+    """
     protected = frame.copy()
+    names = frame.index if label is None else pd.Index(frame[label].astype(str))
     for column in counts:
-        mask = suppression_mask(frame[column], additive, where, column)
+        counted = frame[column].set_axis(names)
+        mask = suppression_mask(counted, additive, where, column).to_numpy(dtype=bool)
         protected[column] = frame[column].astype(float).where(~mask)
+        for share, source in (derived or {}).items():
+            if source == column:
+                protected[share] = frame[share].astype(float).where(~mask)
+                for name in names[mask]:
+                    record(where, name, share, DERIVED)
     return protected
 
 

@@ -22,6 +22,7 @@ an icon inside; they get a text label so that screen readers can name them.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -42,6 +43,12 @@ _UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
 _NAMED_TOGGLE = (
     '<summary aria-label="Show or hide the sections of this chapter"><span class="toctree-toggle" role="presentation">'
 )
+
+
+def _drop_sources(app: Sphinx, exception: Exception | None) -> None:
+    """Remove any ``_sources`` left in the output by an earlier build (Sphinx never deletes files)."""
+    if exception is None and app.builder.format == "html":
+        shutil.rmtree(Path(app.outdir) / "_sources", ignore_errors=True)
 
 
 def _label_toggles(app: Sphinx, exception: Exception | None) -> None:
@@ -79,4 +86,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", _stylesheet_before_pages, priority=900)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _label_toggles)
+    app.connect("build-finished", _drop_sources)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
