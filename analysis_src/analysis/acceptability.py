@@ -10,7 +10,17 @@ from scipy import stats
 
 from analysis_src.analysis.effects import wilson
 from analysis_src.config import protocol
-from analysis_src.disclosure import FEW_PEOPLE, PRIMARY, is_small, protect_table, record
+from analysis_src.disclosure import (
+    DERIVED,
+    FEW_PEOPLE,
+    PRIMARY,
+    SUPPRESSED,
+    enough_people,
+    is_small,
+    protect_table,
+    record,
+    show_share,
+)
 
 STAFF_ROLES = {"social_worker": "Social workers", "team_manager": "Team managers", "senior_leader": "Senior leaders"}
 STAFF_ITEM = "acceptable_overall"
@@ -77,6 +87,28 @@ def acceptability_figures(staff: pd.DataFrame, families: pd.DataFrame) -> dict[s
 _VERDICT = {1: "met", 0: "not met", -1: "uncertain"}
 
 
+def verdict_gives_away(positive: int, n: int) -> bool:
+    """Whether the verdict, beside a hidden share, pins the number positive (or not) to one value.
+
+    A reader who sees ``c`` for the share knows that 1 to 5 respondents were positive, or
+    all but 1 to 5; the verdict rules out every count that would read otherwise. If one
+    count is left, the verdict is hidden too.
+    """
+    largest = protocol.current().disclosure.largest_suppressed_count
+    observed = verdict(*_interval(positive, n))
+    possible = {
+        k
+        for k in range(n + 1)
+        if (1 <= k <= largest or 1 <= n - k <= largest) and verdict(*_interval(k, n)) == observed
+    }
+    return len(possible) <= 1
+
+
+def _interval(positive: int, n: int) -> tuple[float, float]:
+    result = wilson(positive, n)
+    return result.ci_low, result.ci_high
+
+
 def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
     """Share positive with 95% CI for each group, and the reading against the protocol's criterion.
 
@@ -86,20 +118,23 @@ def acceptability_table(figures: dict[str, float]) -> pd.DataFrame:
     groups = {f"acceptability.{r}": label for r, label in STAFF_ROLES.items()}
     groups |= {"acceptability.family_t1": "Families at T1", "acceptability.family_t2": "Families at T2"}
     rows = []
+    where = "Acceptability: share positive by group"
     for key, label in groups.items():
         if f"{key}.share_positive" not in figures:
             continue
-        rows.append(
-            {
-                "Group": label,
-                "Respondents": figures[f"{key}.respondents"],
-                "Share positive (95% CI)": (
-                    f"{figures[f'{key}.share_positive']:.0%} "
-                    f"({figures[f'{key}.ci_low']:.0%} to {figures[f'{key}.ci_high']:.0%})"
-                ),
-                criterion: _VERDICT[figures[f"{key}.criterion_met"]],
-            }
-        )
+        n = int(figures[f"{key}.respondents"])
+        positive = round(figures[f"{key}.share_positive"] * n)
+        low, high = figures[f"{key}.ci_low"], figures[f"{key}.ci_high"]
+        share = f"{figures[f'{key}.share_positive']:.0%} ({low:.0%} to {high:.0%})"
+        reading = _VERDICT[figures[f"{key}.criterion_met"]]
+        if show_share(positive, n) == SUPPRESSED and enough_people(n):
+            # 1 to 5 respondents were positive, or all but 1 to 5: the share would give them back.
+            share = SUPPRESSED
+            record(where, label, "Share positive (95% CI)", DERIVED)
+            if verdict_gives_away(positive, n):
+                reading = SUPPRESSED
+                record(where, label, criterion, DERIVED)
+        rows.append({"Group": label, "Respondents": n, "Share positive (95% CI)": share, criterion: reading})
     frame = pd.DataFrame(rows).set_index("Group").rename_axis(None)
     return protect_table(
         frame,

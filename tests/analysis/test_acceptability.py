@@ -2,7 +2,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis_src.analysis.acceptability import acceptability_figures, acceptability_table, diverging_data, verdict
+from analysis_src.analysis.acceptability import (
+    FAMILY_ITEMS,
+    acceptability_figures,
+    acceptability_table,
+    diverging_data,
+    verdict,
+    verdict_gives_away,
+)
 
 
 @pytest.mark.parametrize(("low", "high", "expected"), [(0.72, 0.9, 1), (0.5, 0.69, 0), (0.6, 0.8, -1), (0.70, 0.8, 1)])
@@ -65,6 +72,49 @@ def test_diverging_bars_are_centred_on_neutral():
     assert question["share"].sum() == pytest.approx(1.0)
 
 
-def test_responses_from_1_to_5_families_are_left_as_gaps(families):
-    question = diverging_data(families).query("question == 'The support helped (T1)'")
-    assert (question["share"] == 0).all()  # 8 families: every level given is given by 1 to 5 of them
+def _bar(answers):
+    families = pd.DataFrame({"wave": "T1", "helpful": answers, "had_a_say": answers, "worker_relationship": answers})
+    return diverging_data(families).query("question == 'The support helped (T1)'").reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("answers", "groups"),
+    [
+        ([1] * 6 + [2] * 6 + [3] * 10 + [4] * 20 + [5] * 8, 5),
+        ([1] * 2 + [2] * 6 + [3] * 10 + [4] * 20 + [5] * 8, 3),  # 2 very negative: negative answers combined
+        ([1] * 1 + [2] * 3 + [3] * 4 + [4] * 20, 2),  # 4 negative: positive against not positive
+        ([2] * 3 + [3] * 2 + [4] * 3, 0),  # 3 positive: no bar
+    ],
+)
+def test_a_bar_never_has_a_gap_and_every_segment_holds_6_families_or_none(answers, groups):
+    bar = _bar(answers)
+    assert len(bar) == groups
+    if groups:
+        assert list(bar["end"].iloc[:-1]) == pytest.approx(list(bar["start"].iloc[1:]))  # contiguous: no gaps
+        assert bar["share"].sum() == pytest.approx(1.0)
+        counts = bar["share"] * len(answers)
+        assert ((counts.round() == 0) | (counts.round() >= 6)).all()
+
+
+def test_two_groups_meet_at_zero_so_the_neutral_share_is_not_given_back():
+    bar = _bar([1] * 1 + [2] * 3 + [3] * 4 + [4] * 20).set_index("response")
+    assert bar.loc["Not positive (1 to 3)", "end"] == pytest.approx(0.0)
+
+
+def test_a_share_positive_that_gives_back_the_few_negative_is_hidden():
+    staff = pd.DataFrame({"role": ["social_worker"] * 20, "acceptable_overall": [4] * 17 + [2] * 3})
+    figures = acceptability_figures(staff, pd.DataFrame(columns=["family_id", "wave", *FAMILY_ITEMS]))
+    table = acceptability_table(figures)
+    assert table.loc["Social workers", "Share positive (95% CI)"] == "c"
+    assert table.loc["Social workers", "Respondents"] == "20"
+    staff["acceptable_overall"] = [4] * 14 + [2] * 6
+    assert (
+        acceptability_table(acceptability_figures(staff, pd.DataFrame(columns=["family_id", "wave", *FAMILY_ITEMS])))
+        .loc["Social workers", "Share positive (95% CI)"]
+        .startswith("70%")
+    )
+
+
+def test_a_verdict_that_leaves_one_possible_count_is_hidden_too():
+    assert verdict_gives_away(19, 20)  # "met" beside `c` leaves only 19 positive of 20
+    assert not verdict_gives_away(17, 20)

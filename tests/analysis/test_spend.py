@@ -7,11 +7,13 @@ from analysis_src.analysis.spend import (
     binned,
     cumulative_against_forecast,
     distribution_figures,
+    per_family_bands,
     spend_by_month,
     spend_summary,
     summary_table,
     transaction_bins,
 )
+from analysis_src.disclosure.audit import Fact, disclosures
 
 
 @pytest.fixture
@@ -120,3 +122,23 @@ def test_straight_line_forecast_reaches_the_expected_budget(pilot, transactions)
     # Three families only: one period of twelve months, whose forecast is the whole budget.
     assert list(expected) == [400]
     assert data[data["series"] == "Spent"]["gbp"].iloc[-1] == 250.0
+
+
+def test_per_family_bands_survive_the_share_over_budget(pilot):
+    # 40 families spending £50, 30 spending £150 and 2 spending £300 against a budget of £100 a family:
+    # the share over budget (32 of 72) is published with the bands, so the 2 must not be worked back.
+    spent = [50.0] * 40 + [150.0] * 30 + [300.0] * 2
+    transactions = pd.DataFrame(
+        {
+            "family_id": [f"F{i}" for i in range(len(spent))],
+            "transaction_date": pd.Timestamp("2019-05-01"),
+            "amount_gbp": spent,
+        }
+    )
+    bands = per_family_bands(pilot, transactions).set_index("band")["families"]
+    assert bands.isna().any()
+    above = [band for band in bands.index if band != "£0-£100"]
+    facts = [Fact.equals(list(bands.index), 72), Fact.equals(above, 32)]
+    facts += [Fact.value(band, value) for band, value in bands.dropna().items()]
+    assert disclosures(facts, list(bands.index[bands.isna()])) == {}
+    assert distribution_figures(pilot, transactions)["spend.families_over_budget"] == 32

@@ -1,18 +1,28 @@
+import dataclasses
+import re
+
 import pandas as pd
 import pytest
 
 from analysis_src.analysis.trial import (
+    COMPOSITE,
+    _consort_counts,
+    _size_given_away,
     balance_table,
+    consort_splits,
     consort_svg,
     flow_counts,
     outcome_figures,
+    outcome_table,
     promise,
     randomisation_table,
     trial_data,
     trial_data_for,
     trial_figures,
     trial_texts,
+    why_hidden,
 )
+from analysis_src.disclosure.audit import Fact, disclosures, feasible_denominators
 from analysis_src.report.chapter import load_chapter
 
 
@@ -198,3 +208,82 @@ def test_the_icc_interval_covers_on_a_pilot_sized_design():
         covered += figures["trial.icc_social_worker.ci_low"] <= 0.1 <= figures["trial.icc_social_worker.ci_high"]
     coverage = covered / repetitions
     assert coverage >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / repetitions)
+
+
+@pytest.fixture(scope="module")
+def darlington():
+    return trial_data_for(load_chapter("darlington", "synthetic_data"))
+
+
+def test_the_composite_outcome_is_any_of_its_components(darlington):
+    frame = darlington.analysed
+    components = ["s47_enquiry", "cp_plan", "plo_start", "care_entry"]
+    assert (frame[COMPOSITE] == frame[components].max(axis=1)).all()
+
+
+def test_the_randomised_page_publishes_the_composite_estimate_and_says_why_rows_are_hidden(darlington):
+    table = outcome_table(trial_figures(darlington), darlington)
+    primary = table.iloc[0]
+    assert table.index[0].startswith("Any escalation (primary")
+    assert primary["Risk difference (95% CI)"] != "c" and "(" in primary["Hedges' g (95% CI)"]
+    hidden = table[table["Intervention"] == "c"]
+    assert len(hidden) and all(note.startswith("c: in at least one arm, fewer than 6") for note in hidden["Note"])
+
+
+def _with_outcome(data, outcome, intervention_events, control_events):
+    """The trial data with ``outcome`` set for the first families of each arm (the rest without it)."""
+    frame = data.analysed.copy()
+    frame[outcome] = 0
+    for treated, events in ((1, intervention_events), (0, control_events)):
+        frame.loc[frame.index[frame["treated"] == treated][:events], outcome] = 1
+    return dataclasses.replace(data, analysed=frame)
+
+
+@pytest.mark.parametrize(
+    ("events", "reason"),
+    [
+        ((3, 12), "fewer than 6 families had this outcome"),
+        ((12, 3), "fewer than 6 families had this outcome"),
+        ((12, 10), None),
+        ((0, 0), None),
+    ],
+)
+def test_why_hidden_follows_the_counts_in_each_arm(darlington, events, reason):
+    data = _with_outcome(darlington, "care_entry", *events)
+    found = why_hidden(data, "care_entry")
+    assert (found is None) if reason is None else (reason in found)
+
+
+def test_an_outcome_no_family_had_is_not_estimable_in_words(darlington):
+    data = _with_outcome(darlington, "care_entry", 0, 0)
+    row = outcome_table(trial_figures(data), data).loc["Entry to care"]
+    assert row["Note"] == "not estimable: no family in either arm had this outcome"
+
+
+def test_the_flow_diagram_hides_or_rounds_so_that_no_hidden_count_can_be_worked_out(darlington):
+    figures = flow_counts(darlington)
+    n = {k: int(v) for k, v in figures.items() if float(v).is_integer()}
+    shown = _consort_counts(n)
+    counts, splits = consort_splits(n)
+    facts = [Fact({parent: 1.0} | {part: -1.0 for part in parts}, 0, 0) for parent, *parts in splits]
+    hidden = []
+    for key, text in shown.items():
+        if text == "c":
+            hidden.append(key)
+        elif text.startswith("≈"):
+            value, base = (int(x) for x in re.findall(r"\d+", text))
+            facts.append(Fact({key: 1.0}, value - base / 2, value + base / 2))
+            hidden.append(key)
+        else:
+            facts.append(Fact.value(key, float(text.replace(",", ""))))
+    assert any(text.startswith("≈") for text in shown.values())  # rounding, not only `c`, on this design
+    assert disclosures(facts, hidden) == {}
+
+
+def test_whole_percentages_of_a_hidden_arm_size_give_it_away_and_coarser_ones_do_not():
+    # 39 allocated, 38 analysed (1 lost); a risk of 50% and a risk of 34% rule out every size but 38.
+    figures = {"trial.intervention.allocated": 39}
+    shown = {"intervention.analysed": "≈40, to the nearest 10"}
+    assert _size_given_away(figures, "intervention", shown, [19 / 38, 13 / 38], 0.01)
+    assert not _size_given_away(figures, "intervention", shown, [19 / 38, 13 / 38], 0.05)
+    assert feasible_denominators([0.50, 0.34], 35, 39) == [38]

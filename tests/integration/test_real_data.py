@@ -78,9 +78,27 @@ def test_the_book_builds_from_filled_templates_with_a_fourth_authority(real_buil
         "darlington.json",
         "hillingdon.json",
         "newtown.json",
+        "suppressions.csv",
         "synthesis.json",
         "wigan.json",
     ]
+
+
+def test_nothing_behind_the_pages_of_a_real_data_build(real_build):
+    html = real_build["out"] / "html"
+    published = [p for p in html.rglob("*") if p.is_file()]
+    assert not [p for p in published if p.suffix in {".ipynb", ".md"} or "_sources" in p.parts]
+    folder = str(real_build["out"].parent / "data")
+    assert not [p for p in published if folder in p.read_text(encoding="utf-8", errors="ignore")]
+    assert "download-source-button" not in (html / "book" / "pilots" / "darlington_trial.html").read_text()
+
+
+def test_the_randomised_page_of_a_real_data_build_shows_an_estimate_and_says_why_rows_are_hidden(real_build):
+    page = (real_build["out"] / "html" / "book" / "pilots" / "darlington_trial.html").read_text(encoding="utf-8")
+    assert "Any escalation (primary" in page
+    assert "fewer than 6 families" in page or page.count(">c<") == 0
+    log = (real_build["out"] / "book" / "results" / "suppressions.csv").read_text(encoding="utf-8")
+    assert log.startswith("page,where,row,column,rule\n") and "darlington_trial.ipynb" in log
 
 
 def test_a_real_data_build_leaves_the_committed_book_and_git_status_untouched(real_build):

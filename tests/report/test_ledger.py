@@ -112,3 +112,37 @@ def test_committed_ledgers_have_the_cost_and_trial_design_keys():
         "balance.max_abs_smd",
         "trial.care_entry.risk_difference",
     } <= set(darlington)
+
+
+def test_the_suppression_log_is_collected_from_a_notebook_without_values():
+    from analysis_src.report.ledger import SUPPRESSIONS, harvest_suppressions, suppressions_text
+
+    entries = [{"where": "Trial: outcomes by arm", "row": "Entry to care", "column": "Control", "rule": "primary"}]
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": repr(json.dumps(entries))},
+            metadata={"scrapbook": {"name": SUPPRESSIONS}},
+        )
+    ]
+    notebook.cells = [cell]
+    found = harvest_suppressions(notebook, "pilots/darlington_trial.ipynb")
+    assert found == [{"page": "pilots/darlington_trial.ipynb", **entries[0]}]
+    assert suppressions_text(found).splitlines() == [
+        "page,where,row,column,rule",
+        '"pilots/darlington_trial.ipynb","Trial: outcomes by arm","Entry to care","Control","primary"',
+    ]
+
+
+def test_the_committed_suppression_log_names_real_pages_and_known_rules():
+    import csv
+
+    from analysis_src.disclosure import RULES
+
+    with open(RESULTS_DIR / "suppressions.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and {row["rule"] for row in rows} <= set(RULES)
+    assert {row["page"] for row in rows} >= {"pilots/darlington_trial.ipynb", "pilots/wigan.ipynb"}
+    assert all((RESULTS_DIR.parent / row["page"]).is_file() for row in rows)
