@@ -9,6 +9,7 @@ from analysis_src.config import protocol
 from analysis_src.disclosure import (
     FEW_PEOPLE,
     NOT_APPLICABLE,
+    SUPPRESSED,
     enough_people,
     protect_lines,
     record,
@@ -205,18 +206,19 @@ def per_family_bands(pilot: Pilot, transactions: pd.DataFrame) -> pd.DataFrame:
     """Families per band of spending, the per-family budget an edge, with every hidden band safe.
 
     The bands add up to the families with spending, and those above the budget to the
-    share of families over budget given in the chapter: both are published lines, so the
-    complementary suppression (:func:`analysis_src.disclosure.protect_lines`) covers both.
+    share of families over budget given in the chapter (where that share is shown): both
+    are published lines, so the complementary suppression
+    (:func:`analysis_src.disclosure.protect_lines`) covers both.
     """
     budget = pilot.budget_per_family_gbp
     edges = sorted({*PER_FAMILY_BINS, budget})
     data = binned(per_family_spend(transactions), edges, "families")
     above = [band for band, low in zip(data["band"], edges[:-1], strict=True) if low >= budget]
-    below = [band for band in data["band"] if band not in above]
     counts = pd.Series(data["families"].astype(float).to_numpy(), index=list(data["band"]))
-    mask = protect_lines(
-        counts, [list(counts.index), above, below], where="Spending per family (bands)", column="families"
-    )
+    lines = [list(counts.index)]
+    if show_share(counts[above].sum(), counts.sum()) != SUPPRESSED:  # the share over budget is published
+        lines.append(above)
+    mask = protect_lines(counts, lines, where="Spending per family (bands)", column="families")
     return data.assign(families=counts.where(~mask).to_numpy())
 
 

@@ -57,7 +57,7 @@ def _package(root):
     for path, text in {
         "__init__.py": "",
         "paths.py": "",
-        "disclosure.py": "",
+        "disclosure/__init__.py": "",
         "config/protocol.yml": "a: 1\n",
         "inputs/readers.py": "",
         "analysis/spend.py": "x = 1\n",
@@ -83,7 +83,12 @@ def test_code_hash_covers_what_notebooks_import_and_templates(tmp_path):
     (source / "__pycache__" / "spend.cpython-311.pyc").write_bytes(b"\0")
     (source / "notes.txt").write_text("not code")
     assert incremental.code_hash(source, lock) == first
-    for name in ("config/protocol.yml", "analysis/spend.py", "report/templates/chapter.ipynb", "disclosure.py"):
+    for name in (
+        "config/protocol.yml",
+        "analysis/spend.py",
+        "report/templates/chapter.ipynb",
+        "disclosure/__init__.py",
+    ):
         (source / name).write_text((source / name).read_text() + "\n")
         assert incremental.code_hash(source, lock) != first, name
         first = incremental.code_hash(source, lock)
