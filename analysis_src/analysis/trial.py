@@ -44,7 +44,7 @@ from analysis_src.disclosure import (
     round_count,
     show_count,
 )
-from analysis_src.disclosure.audit import feasible_denominators
+from analysis_src.disclosure.audit import Fact, feasible_denominators
 
 # The pre-specified primary outcome: any of the protocol's ``trial.composite_outcome`` components.
 COMPOSITE = "any_escalation"
@@ -552,21 +552,29 @@ def _consort_counts(n: dict[str, int]) -> dict[str, str]:
     """The flow diagram's counts after disclosure control.
 
     Counts of 1 to 5 are hidden, and with each the other part of its split (the parent
-    is shown); a part hidden only to protect its neighbour is rounded to the nearest 5,
+    is shown) or of the families who received a budget in either arm (their sum is the
+    chapter's families with spending); a part hidden only to protect its neighbour is rounded to the nearest 5,
     or else 10, where the determined reader can then pin no hidden count (``≈40``).
     """
     counts, splits = consort_splits(n)
-    mask = protect_lines(counts, [split[1:] for split in splits], where=CONSORT_WHERE, column="n")
+    # The families who received a budget in either arm add up to the chapter's families with
+    # spending (every spender is randomised in a randomised pilot): a sum published elsewhere.
+    received = ["intervention.received", "control.received"]
+    identities = [(parent, parts) for parent, *parts in splits]
+    mask = protect_lines(counts, [received], where=CONSORT_WHERE, column="n", identities=identities)
     shown = {key: SUPPRESSED if mask[key] else f"{value:,.0f}" for key, value in counts.items()}
     exact = {key: float(counts[key]) for key in counts.index if not mask[key]}
+    published = [Fact.equals(received, counts[received].sum())]
     for key in counts.index[mask]:
         if is_small(counts[key]):
             continue
         for base in (5, 10):
-            rounded = round_count(counts[key], key, exact, splits, base=base)
+            rounded = round_count(counts[key], key, exact, splits, base=base, facts=published, values=counts.to_dict())
             if rounded is not None:
                 shown[key] = f"≈{rounded}, to the nearest {base}"
                 record(CONSORT_WHERE, key, "n", ROUNDED)
+                value = float(rounded.replace(",", ""))
+                published.append(Fact({key: 1.0}, value - base / 2, value + base / 2))
                 break
     return shown
 

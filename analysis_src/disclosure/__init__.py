@@ -137,27 +137,32 @@ def protect_lines(
     facts: Iterable[Fact] = (),
     where: str = "",
     column: str = "",
+    identities: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
 ) -> pd.Series:
     """Which counts to hide so that none of 1 to 5 can be worked out from what is published.
 
     Counts of 1 to 5 are hidden (primary suppression). Then, while the determined reader
-    (:func:`analysis_src.disclosure.audit.disclosures`) can pin a hidden count to values
-    from 1 to 5 from the shown counts, the published sums of ``lines`` and any further
-    ``facts``, the smallest shown count on a line through it is hidden too
-    (complementary suppression).
+    (:func:`analysis_src.disclosure.audit.disclosures`) can pin a hidden count of 1 to 5
+    to one value, or to values from 1 to 5 only, from everything published, the smallest
+    shown count on a line or identity through it is hidden too (complementary suppression);
+    where that is not enough, the search widens to every line with a hidden count.
 
     Parameters
     ----------
     counts
         Counts of people, indexed by cell.
     lines
-        Groups of cells (index labels) whose sum is published: a row or column total, a
-        chart's bar, a group whose share is given in a sentence. A line whose sum is itself
-        1 to 5 must be published as ``c`` (:func:`show_count`) and is not counted as a sum.
+        Groups of cells (index labels) whose sum is published elsewhere: a row or column
+        total, a chart's bar, a group whose share is given in a sentence. A line whose sum
+        is itself 1 to 5 must be published as ``c`` (:func:`show_count`) and is not counted.
     facts
         Anything else published about the cells (:class:`analysis_src.disclosure.audit.Fact`).
     where, column
         Where the counts appear, for the suppression log.
+    identities
+        ``(total, parts)``: a cell that is the sum of other cells, all in ``counts`` (a box
+        of a flow diagram and the boxes it splits into). The reader knows the identity;
+        the total is published only if it is shown, and it may itself be hidden.
 
     Returns
     -------
@@ -167,10 +172,10 @@ def protect_lines(
     Raises
     ------
     ValueError
-        When no cell is left to hide on the lines through an exposed count: the table's
-        totals themselves must then be hidden (:func:`protect_with_totals`).
+        When no cell is left to hide: the table's totals themselves must then be hidden
+        (:func:`protect_with_totals`).
     """
-    mask, _ = _protect(counts, lines, facts, where, column, hide_totals=False)
+    mask, _ = _protect(counts, lines, facts, where, column, hide_totals=False, identities=identities)
     return mask
 
 
@@ -192,28 +197,34 @@ def protect_with_totals(
     return _protect(counts, lines, facts, where, column, hide_totals=True)
 
 
-def _protect(counts, lines, facts, where, column, hide_totals):
+def _protect(counts, lines, facts, where, column, hide_totals, identities=()):
     facts = list(facts)
-    mask = counts.map(is_small).astype(bool)
-    lines = [list(line) for line in lines]
+    facts += [Fact({total: 1.0} | {part: -1.0 for part in parts}, 0.0, 0.0) for total, parts in identities]
+    groups = [list(line) for line in lines]
     # A line whose total is itself 1 to 5 has its total hidden (show_count): not a published sum.
-    hidden_totals = [i for i, line in enumerate(lines) if is_small(counts[line].sum())]
+    hidden_totals = [i for i, line in enumerate(groups) if is_small(counts[line].sum())]
+    groups += [[total, *parts] for total, parts in identities]  # where complements are looked for
     largest = protocol.current().disclosure.largest_suppressed_count
+    mask = counts.map(is_small).astype(bool)
     while mask.any():
-        published_lines = [line for i, line in enumerate(lines) if i not in hidden_totals]
-        published = facts + [Fact.equals(line, float(counts[line].sum())) for line in published_lines]
+        sums = [i for i in range(len(lines)) if i not in hidden_totals]
+        published = facts + [Fact.equals(groups[i], float(counts[groups[i]].sum())) for i in sums]
         published += [Fact.value(cell, float(value)) for cell, value in counts[~mask].items()]
-        found = disclosures(published, list(counts.index[mask]), largest)
+        # Only the counts of 1 to 5 are sensitive: a complementary cell pinned down gives nothing away.
+        found = disclosures(published, [cell for cell in counts.index[mask] if is_small(counts[cell])], largest)
         if not found:
             break
         exposed = next(iter(found))
-        through = [i for i, line in enumerate(lines) if i not in hidden_totals and exposed in line]
-        candidates = counts[[cell for i in through for cell in lines[i] if not mask[cell]]]
+        through = [i for i, group in enumerate(groups) if i not in hidden_totals and exposed in group]
+        candidates = counts[[cell for i in through for cell in groups[i] if not mask[cell]]]
+        if not (candidates > 0).any():  # the count is exposed along a chain: widen to every group with a hidden cell
+            chained = [i for i, group in enumerate(groups) if i not in hidden_totals and mask[group].any()]
+            candidates = counts[[cell for i in chained for cell in groups[i] if not mask[cell]]]
         positive = candidates[candidates > 0]
         if len(positive):
             mask[positive.astype(float).idxmin()] = True
-        elif hide_totals and through:
-            line = max(through, key=lambda i: int(mask[lines[i]].sum()))
+        elif hide_totals and any(i < len(lines) for i in through):
+            line = max((i for i in through if i < len(lines)), key=lambda i: int(mask[groups[i]].sum()))
             hidden_totals.append(line)
             record(where, f"total of line {line}", column, SECONDARY)
         elif len(candidates):
@@ -363,7 +374,13 @@ def show_share(count: float, total: float, fmt: str = "{:.0%}", where: str = "")
 
 
 def round_count(
-    value: float, cell: Hashable, exact: dict[Hashable, float], splits: Sequence[Sequence[Hashable]], base: int = 5
+    value: float,
+    cell: Hashable,
+    exact: dict[Hashable, float],
+    splits: Sequence[Sequence[Hashable]],
+    base: int = 5,
+    facts: Iterable[Fact] = (),
+    values: dict[Hashable, float] | None = None,
 ) -> str | None:
     """``value`` rounded to the nearest ``base``, if the rounding discloses no hidden count; else ``None``.
 
@@ -378,28 +395,20 @@ def round_count(
         ``exact`` entry (other than ``cell``) are hidden.
     base
         Round to the nearest multiple of this.
+    facts
+        Anything else published about the cells.
+    values
+        The true counts: only those of 1 to 5 are checked (every hidden cell when ``None``).
 
     The rounded value tells a reader the cell lies within half a ``base`` of it; the
     determined reader (:mod:`analysis_src.disclosure.audit`) then tries every hidden cell.
     """
     rounded = base * round(value / base)
-    facts = [Fact({cell: 1.0}, rounded - base / 2, rounded + base / 2)]
+    facts = [*facts, Fact({cell: 1.0}, rounded - base / 2, rounded + base / 2)]
     facts += [Fact.value(name, number) for name, number in exact.items() if name != cell]
     facts += [Fact({split[0]: 1.0} | {part: -1.0 for part in split[1:]}, 0.0, 0.0) for split in splits]
     hidden = [name for split in splits for name in split if name not in exact and name != cell]
+    hidden = [name for name in hidden if is_small(values.get(name, 0))] if values is not None else hidden
     if disclosures(facts, hidden, protocol.current().disclosure.largest_suppressed_count):
         return None
     return f"{rounded:,.0f}"
-
-
-def split_masks(parent_and_parts: list[tuple[float, ...]], where: str = "") -> list[tuple[bool, ...]]:
-    """Suppression of the parts of splits (parent = part + part + ...) whose parent is shown.
-
-    Each part of 1 to 5 is suppressed; if exactly one part of a split is, the next
-    smallest part is too, so it cannot be recovered as parent minus the rest.
-    """
-    result = []
-    for _parent, *parts in parent_and_parts:
-        mask = suppression_mask(pd.Series(parts, dtype=float), additive=True, where=where)
-        result.append(tuple(bool(m) for m in mask))
-    return result

@@ -6,7 +6,6 @@ from analysis_src.disclosure import (
     protect_chart_data,
     protect_table,
     show_count,
-    split_masks,
     suppression_mask,
 )
 
@@ -45,7 +44,3 @@ def test_chart_data_carry_gaps_not_small_numbers():
 
 def test_show_count_for_prose():
     assert (show_count(4), show_count(0), show_count(1234)) == ("c", "0", "1,234")
-
-
-def test_split_masks_protect_the_complement():
-    assert split_masks([(39, 33, 6), (38, 1, 37), (23, 18, 5)]) == [(False, False), (True, True), (True, True)]
