@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import yaml
 
+from analysis_src.disclosure import FEW_PEOPLE, SECONDARY, SUPPRESSED, is_small, record
 from analysis_src.paths import CONFIG_DIR
 
 RULES_PATH = CONFIG_DIR / "category_rules.yml"
@@ -74,12 +75,15 @@ def category_table(transactions: pd.DataFrame, rules: RuleTable | None = None) -
     -------
     DataFrame
         Indexed by category code, with ``label``, ``transactions``, ``share_transactions``,
-        ``spend_gbp`` and ``share_gbp``; ``uncategorised`` is included as the last row.
+        ``spend_gbp``, ``share_gbp`` and ``families`` (families with spending in the category);
+        ``uncategorised`` is included as the last row.
     """
     rules = rules or load_rules()
     frame = categorised(transactions, rules)
     order = list(rules.labels) + [UNCATEGORISED]
-    grouped = frame.groupby("derived_category")["amount_gbp"].agg(transactions="count", spend_gbp="sum")
+    grouped = frame.groupby("derived_category").agg(
+        transactions=("amount_gbp", "count"), spend_gbp=("amount_gbp", "sum"), families=("family_id", "nunique")
+    )
     table = grouped.reindex(order, fill_value=0)
     table["share_transactions"] = table["transactions"] / max(len(frame), 1)
     table["share_gbp"] = table["spend_gbp"] / max(frame["amount_gbp"].sum(), 1e-9)
@@ -114,9 +118,29 @@ def largest_uses(transactions: pd.DataFrame, count: int = 10) -> pd.DataFrame:
     return table.rename_axis("Category").rename(f"Of the {len(top)} largest transactions").to_frame()
 
 
+def hidden_categories(table: pd.DataFrame) -> pd.Series:
+    """Categories whose spending is not shown: those of 1 to 5 families, and one more where needed.
+
+    A category's spending (in pounds, transactions or shares) is a statistic of the families
+    who spent in it: a category of 1 to 5 families (a replacement car, a caravan) would show
+    their spending. The categories add up to the published total, so where exactly one is
+    hidden, the next smallest by spending is hidden too, and only their sum can be worked out.
+    """
+    few = table["families"].map(is_small).astype(bool)
+    if few.sum() == 1:
+        others = table.loc[~few & (table["families"] > 0), "spend_gbp"]
+        if len(others):
+            few[others.idxmin()] = True
+    for code in table.index[few]:
+        rule = FEW_PEOPLE if is_small(table.loc[code, "families"]) else SECONDARY
+        record("Spending by category", table.loc[code, "label"], "all columns", rule)
+    return few
+
+
 def category_chart(table: pd.DataFrame, pilot_name: str) -> alt.Chart:
-    """Horizontal bars of the share of spending (£) by category."""
-    data = table.reset_index(names="code")[["label", "share_gbp", "share_transactions"]]
+    """Horizontal bars of the share of spending (£) by category; categories of 1 to 5 families left out."""
+    shown = table[~hidden_categories(table)]
+    data = shown.reset_index(names="code")[["label", "share_gbp", "share_transactions"]]
     return (
         alt.Chart(data, title=f"{pilot_name}: share of spending by category", width=420)
         .mark_bar()
@@ -133,8 +157,8 @@ def category_chart(table: pd.DataFrame, pilot_name: str) -> alt.Chart:
 
 
 def category_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The category table formatted for reading."""
-    return pd.DataFrame(
+    """The category table formatted for reading; categories of 1 to 5 families (and a complement) show ``c``."""
+    shown = pd.DataFrame(
         {
             "Category": table["label"],
             "Transactions": table["transactions"].map("{:,.0f}".format),
@@ -142,4 +166,8 @@ def category_display(table: pd.DataFrame) -> pd.DataFrame:
             "Spending": table["spend_gbp"].map("£{:,.0f}".format),
             "Share of spending": table["share_gbp"].map("{:.1%}".format),
         }
-    ).set_index("Category")
+    )
+    shown.loc[
+        hidden_categories(table).to_numpy(), ["Transactions", "Share of transactions", "Spending", "Share of spending"]
+    ] = SUPPRESSED
+    return shown.set_index("Category")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis_src.analysis.its import segmented_regression
 from analysis_src.config import protocol
-from analysis_src.disclosure import is_small, protect_table
+from analysis_src.disclosure import protect_lines, protect_table
 from analysis_src.inputs.manifest import Pilot
 
 INDICATORS = {
@@ -198,8 +198,15 @@ def rates_for_chart(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
         # Rates per 10,000 children a month; for days in care, children in care per 10,000 on an average day.
         scale = 10_000
         observed = frame[indicator] / exposure(frame, indicator) * scale
-        if indicator not in CHILD_DAY_INDICATORS:  # a month's rate from 1 to 5 children is suppressed
-            observed = observed.where(~frame[indicator].map(is_small))
+        if indicator not in CHILD_DAY_INDICATORS:
+            # A month's rate from 1 to 5 children is suppressed, and with it another month of the same
+            # period where the period's total is published (the comparison table), so that no month can
+            # be worked back as the total less the others.
+            counts = frame[indicator].astype(float).set_axis(frame["month"].dt.strftime("%Y-%m").to_numpy())
+            periods = [frame["compared"] & (frame["after"] == 0), frame["after"] == 1]
+            lines = [list(counts.index[period.to_numpy()]) for period in periods]
+            hidden = protect_lines(counts, lines, where="Monthly rates chart", column=label)
+            observed = observed.where(~hidden.to_numpy())
         series = {
             "Observed": observed,
             "Fitted": result.fitted * scale,

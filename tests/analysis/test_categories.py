@@ -4,6 +4,8 @@ import pytest
 from analysis_src.analysis.categories import (
     UNCATEGORISED,
     categorise,
+    category_chart,
+    category_display,
     category_figures,
     category_table,
     largest_uses,
@@ -56,6 +58,7 @@ def transactions():
             "description": ["Cinema tickets", "Counselling", "Misc", "Mystery", "Bus fare"],
             "category": [None, None, "other", None, "travel_transport"],
             "amount_gbp": [10.0, 300.0, 40.0, 50.0, 100.0],
+            "family_id": ["A", "B", "C", "D", "E"],
         }
     )
 
@@ -89,3 +92,23 @@ def test_uncategorised_share_stays_low_on_the_synthetic_data(pilots):
 
     tables = load_tables(SYNTHETIC_DATA_DIR, pilots)
     assert category_figures(tables.transactions)["spend.uncategorised_share"] < 0.05
+
+
+def test_a_category_of_few_families_shows_no_spending_and_one_more_is_hidden_with_it():
+    families = [f"F{i}" for i in range(40)]
+    transactions = pd.DataFrame(
+        {
+            "description": ["Counselling"] * 20 + ["Bus fare"] * 18 + ["Cinema tickets"] * 10 + ["Car repair"] * 2,
+            "category": [None] * 50,
+            "amount_gbp": [100.0] * 48 + [2_500.0, 2_500.0],
+            "family_id": families[:20] + families[20:38] + families[:10] + ["F1", "F2"],
+        }
+    )
+    table = category_table(transactions)
+    shown = category_display(table)
+    hidden = shown[shown["Spending"] == "c"]
+    assert len(hidden) == 2  # the 2 families' category and its complement: only their sum can be worked out
+    assert table.loc[table["label"].isin(hidden.index), "families"].min() == 2
+    chart = category_chart(table, "Test").to_dict()
+    labels = [row["label"] for rows in chart["datasets"].values() for row in rows]
+    assert not set(hidden.index) & set(labels)

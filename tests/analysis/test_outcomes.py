@@ -134,3 +134,17 @@ def test_a_fit_that_warns_is_flagged_beside_its_estimate():
     table = its_table(figures)
     assert table.loc["Entries to care", "Fit"] == "the fit warned: read with caution"
     assert table.loc["Section 47 enquiries", "Fit"] == ""
+
+
+def test_a_small_month_cannot_be_worked_back_from_the_period_total(pilot):
+    frame = _returns(pilot, np.random.default_rng(6))
+    pilot_months = frame["month"] >= pd.Timestamp(pilot.start_date)
+    frame.loc[pilot_months.idxmax(), "care_entries"] = 3  # one month of 3 children in the pilot period
+    data = rates_for_chart(pilot, frame)
+    observed = data[(data["series"] == "Observed") & (data["indicator"] == INDICATORS["care_entries"])]
+    shown = set(observed["month"])
+    pilot_labels = set(frame.loc[pilot_months, "month"].dt.strftime("%Y-%m"))
+    hidden = pilot_labels - shown
+    # The 3 and at least one more month of the pilot: the period's total (published) less the shown months
+    # leaves their sum, not the 3.
+    assert frame.loc[pilot_months.idxmax(), "month"].strftime("%Y-%m") in hidden and len(hidden) >= 2
