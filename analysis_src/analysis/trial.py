@@ -268,27 +268,27 @@ def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
     An outcome that 1 to 5 families in an arm had (or did not have) is hidden in full,
     since its risks and every effect computed from them would reveal the count; so is
     days in care when 1 to 5 families in an arm spent any day in care. The last column
-    says why, in words, and what a trial would need to report it.
+    then says why, briefly; :func:`hidden_outcomes_text` says it in full below the table, with
+    what a trial would need to report it.
     """
     rows = []
     step = _risk_step(data)
     for outcome, label in {**BINARY_OUTCOMES, **COUNT_OUTCOMES, COMPOSITE: composite_label()}.items():
         key = f"trial.{outcome}"
-        row = {"Outcome": label, "Note": ""}
+        row = {"Outcome": label}
         reason = why_hidden(data, outcome)
-        if reason is not None:
-            rows.append(row | dict.fromkeys(_OUTCOME_COLUMNS, SUPPRESSED) | {"Note": reason})
+        if reason is not None:  # the reason takes the place of the reading against promise
+            rows.append(row | dict.fromkeys(_OUTCOME_COLUMNS, SUPPRESSED) | {_READING: reason})
             for column in _OUTCOME_COLUMNS:
                 record("Trial: outcomes by arm", label, column, PRIMARY if column in _ARMS else DERIVED)
             continue
         if not _events(data, outcome).any():
-            rows.append(row | {"Note": "not estimable: no family in either arm had this outcome"})
+            rows.append(row | {_READING: "not estimable: no family in either arm had it"})
             continue
         if outcome in BINARY_OUTCOMES:
             row["Intervention"] = _risk(figures[f"{key}.risk_intervention"], step)
             row["Control"] = _risk(figures[f"{key}.risk_control"], step)
-            if step > 0.01:
-                row["Note"] = f"risks rounded to the nearest {step:.0%} so that the arm's size cannot be worked out"
+            if step > 0.01:  # the rounding is said once, below the table
                 record("Trial: outcomes by arm", label, "risks", ROUNDED)
             row["Risk difference (95% CI)"] = (
                 f"{figures[f'{key}.risk_difference']:+.2f} ({figures[f'{key}.risk_difference_ci_low']:+.2f} to "
@@ -310,9 +310,9 @@ def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
             continue
         g, low, high = (figures[f"{key}.hedges_g{s}"] for s in ("", "_ci_low", "_ci_high"))
         row["Hedges' g (95% CI)"] = f"{g:+.2f} ({low:+.2f} to {high:+.2f})"
-        row["Against the band of promise"] = promise(low, g, high)
+        row[_READING] = promise(low, g, high)
         rows.append(row)
-    columns = ["Outcome", *_OUTCOME_COLUMNS, "Note"]
+    columns = ["Outcome", *_OUTCOME_COLUMNS]
     return pd.DataFrame(rows, columns=columns).set_index("Outcome").rename_axis(None).fillna("z")
 
 
@@ -373,6 +373,7 @@ _OUTCOME_COLUMNS = [
     "Hedges' g (95% CI)",
     "Against the band of promise",
 ]
+_READING = _OUTCOME_COLUMNS[-1]
 
 
 def _in_sentence(label: str) -> str:
@@ -382,9 +383,14 @@ def _in_sentence(label: str) -> str:
 
 
 def composite_label() -> str:
-    """The composite outcome's row label, naming its components from ``protocol.yml``."""
+    """The composite outcome's row label."""
+    return f"{BINARY_OUTCOMES[COMPOSITE]} (primary outcome)"
+
+
+def composite_text() -> str:
+    """The composite outcome's components from ``protocol.yml``, for a sentence: "a section 47 enquiry, ..."."""
     parts = [_in_sentence(BINARY_OUTCOMES[c]) for c in protocol.current().trial.composite_outcome]
-    return f"{BINARY_OUTCOMES[COMPOSITE]} (primary: {', '.join(parts[:-1])} or {parts[-1]})"
+    return f"{', '.join(parts[:-1])} or {parts[-1]}"
 
 
 def _events(data: TrialData, outcome: str) -> pd.Series:
@@ -406,14 +412,43 @@ def why_hidden(data: TrialData, outcome: str) -> str | None:
     few_without = outcome in BINARY_OUTCOMES and any(is_small(sizes[arm] - events[arm]) for arm in events.index)
     if not (few_with or few_without) and all(enough_people(n) for n in sizes):
         return None
-    what = "spent any day in care" if outcome in COUNT_OUTCOMES else "had this outcome"
+    what = "with a day in care" if outcome in COUNT_OUTCOMES else "had it"
     if few_without and not few_with:
-        what = "did not have this outcome" if outcome in BINARY_OUTCOMES else what
-    return (
-        f"c: in at least one arm, fewer than {threshold} families {what}, so every figure in this row would "
-        f"reveal that count. A trial large enough for at least {threshold} such families in each arm would be "
-        "needed to report it" + ("." if outcome == COMPOSITE else "; the composite outcome (first row) includes it.")
-    )
+        what = "did not have it" if outcome in BINARY_OUTCOMES else what
+    return f"c: fewer than {threshold} in an arm {what}"
+
+
+def hidden_outcomes_text(data: TrialData) -> str:
+    """Below the outcomes table: why each hidden row is hidden, what a trial would need, and the rounding."""
+    threshold = protocol.current().disclosure.largest_suppressed_count + 1
+    reasons: dict[str, list[str]] = {}
+    for outcome, label in {**BINARY_OUTCOMES, **COUNT_OUTCOMES}.items():
+        reason = why_hidden(data, outcome)
+        if reason is not None:
+            reasons.setdefault(reason.removeprefix("c: "), []).append(_in_sentence(label))
+    sentences = []
+    if reasons:
+        listed = "; ".join(f"{', '.join(names)}: {reason}" for reason, names in reasons.items())
+        sentences.append(
+            f"Rows marked `c` are hidden ({listed}): in that arm the risks, and every effect computed from them, "
+            "would reveal a count of 1 to 5 families, so the whole row is hidden and which arm is not said. "
+            f"To report such an outcome, a trial needs at least {threshold} families with it in each arm: for an "
+            "outcome that one family in twenty has, well over a hundred families an arm."
+        )
+        sentences.append(
+            "The composite outcome (first row) counts each of these events, and is shown."
+            if why_hidden(data, COMPOSITE) is None
+            else "Here even the composite outcome is hidden."
+        )
+    else:
+        sentences.append("Every outcome's row is shown.")
+    step = _risk_step(data)
+    if step > 0.01:
+        sentences.append(
+            f"Risks marked `≈` are rounded to the nearest {step:.0%}: with the arms' sizes rounded in the flow "
+            "diagram, whole percentages would let the number lost to follow-up be worked out."
+        )
+    return " ".join(sentences)
 
 
 # The 95% point of a chi-square with one degree of freedom: the profile-likelihood interval's cut-off.
@@ -571,7 +606,7 @@ def _consort_counts(n: dict[str, int]) -> dict[str, str]:
         for base in (5, 10):
             rounded = round_count(counts[key], key, exact, splits, base=base, facts=published, values=counts.to_dict())
             if rounded is not None:
-                shown[key] = f"≈{rounded}, to the nearest {base}"
+                shown[key] = f"≈{rounded}, nearest {base}"
                 record(CONSORT_WHERE, key, "n", ROUNDED)
                 value = float(rounded.replace(",", ""))
                 published.append(Fact({key: 1.0}, value - base / 2, value + base / 2))
@@ -607,9 +642,9 @@ def consort_svg(figures: dict[str, float]) -> str:
     )
     box(520, 80, 220, ["Eligible, not randomised", f"(n={shown['not_randomised']})"])
     arrow(490, 100, 520, 100)
-    columns = {"intervention": 60, "control": 400}
+    columns = {"intervention": 20, "control": 420}
     for arm, x in columns.items():
-        arrow(360, bottom, x + 130, 170)
+        arrow(360, bottom, x + 150, 170)
         lines = [f"Allocated to {arm} (n={shown[f'{arm}.allocated']})"]
         if arm == "intervention":
             lines += [
@@ -621,10 +656,10 @@ def consort_svg(figures: dict[str, float]) -> str:
                 f"Did not receive a budget (n={shown[f'{arm}.not_received']})",
                 f"Deviation: received a budget (n={shown[f'{arm}.received']})",
             ]
-        end = box(x, 170, 260, lines, bold=True)
-        arrow(x + 130, end, x + 130, end + 30)
+        end = box(x, 170, 300, lines, bold=True)
+        arrow(x + 150, end, x + 150, end + 30)
         lost, analysed = shown[f"{arm}.lost"], shown[f"{arm}.analysed"]
-        box(x, end + 30, 260, [f"Lost to follow-up (n={lost})", f"Analysed by allocated arm (n={analysed})"])
+        box(x, end + 30, 300, [f"Lost to follow-up (n={lost})", f"Analysed by allocated arm (n={analysed})"])
     height = 340
     defs = (
         '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
@@ -633,8 +668,10 @@ def consort_svg(figures: dict[str, float]) -> str:
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="consort-title" '
         f'viewBox="0 0 760 {height}" '
-        f'width="760" height="{height}" font-family="sans-serif"><title id="consort-title">CONSORT flow diagram of the '
-        f"randomised families, from assessment to analysis</title>{defs}{''.join(boxes)}</svg>"
+        'width="100%" style="max-width: 760px; height: auto" font-family="sans-serif">'
+        '<title id="consort-title">CONSORT flow diagram of the randomised families, from assessment to analysis. '
+        "≈: rounded to the nearest 5 or 10 where the exact number would let a hidden count be worked out.</title>"
+        f"{defs}{''.join(boxes)}</svg>"
     )
 
 
@@ -646,8 +683,8 @@ def trial_data_for(chapter) -> TrialData:
     return trial_data(tables.families, tables.allocation_log, tables.family_outcomes, tables.transactions)
 
 
-def trial_texts(figures: dict[str, float]) -> dict[str, str]:
-    """Sentences for the trial page, computed from its figures."""
+def trial_texts(figures: dict[str, float], data: TrialData | None = None) -> dict[str, str]:
+    """Sentences for the trial page, computed from its figures (and, for the hidden outcomes, its data)."""
     planned = "**Yes**" if figures["trial.proceeded_as_planned"] == 1 else "**No**"
     deviations = show_count(figures["trial.deviations"])
     rule = protocol.current().trial
@@ -676,4 +713,7 @@ def trial_texts(figures: dict[str, float]) -> dict[str, str]:
         )
     else:
         multilevel += "; it is imprecise with so few workers and families."
-    return {"feasibility": feasibility, "multilevel": multilevel}
+    texts = {"feasibility": feasibility, "multilevel": multilevel, "composite": composite_text()}
+    if data is not None:
+        texts["hidden_outcomes"] = hidden_outcomes_text(data)
+    return texts

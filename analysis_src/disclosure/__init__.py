@@ -204,6 +204,7 @@ def _protect(counts, lines, facts, where, column, hide_totals, identities=()):
     # A line whose total is itself 1 to 5 has its total hidden (show_count): not a published sum.
     hidden_totals = [i for i, line in enumerate(groups) if is_small(counts[line].sum())]
     groups += [[total, *parts] for total, parts in identities]  # where complements are looked for
+    totals = {total for total, _ in identities}
     largest = protocol.current().disclosure.largest_suppressed_count
     mask = counts.map(is_small).astype(bool)
     while mask.any():
@@ -216,13 +217,20 @@ def _protect(counts, lines, facts, where, column, hide_totals, identities=()):
             break
         exposed = next(iter(found))
         through = [i for i, group in enumerate(groups) if i not in hidden_totals and exposed in group]
-        candidates = counts[[cell for i in through for cell in groups[i] if not mask[cell]]]
-        if not (candidates > 0).any():  # the count is exposed along a chain: widen to every group with a hidden cell
-            chained = [i for i, group in enumerate(groups) if i not in hidden_totals and mask[group].any()]
-            candidates = counts[[cell for i in chained for cell in groups[i] if not mask[cell]]]
-        positive = candidates[candidates > 0]
-        if len(positive):
-            mask[positive.astype(float).idxmin()] = True
+        # The count is exposed along a chain where the groups through it have nothing left: widen the
+        # search to every group with a hidden cell. A part is hidden before a total (a box of a diagram
+        # before the box it splits), near the exposed count before further away.
+        chained = [i for i, group in enumerate(groups) if i not in hidden_totals and mask[group].any()]
+        choice = None
+        for reach, want_part in ((through, True), (chained, True), (through, False), (chained, False)):
+            pool = counts[[cell for i in reach for cell in groups[i] if not mask[cell] and counts[cell] > 0]]
+            pool = pool[[(cell not in totals) == want_part for cell in pool.index]]
+            if len(pool):
+                choice = pool.astype(float).idxmin()
+                break
+        candidates = counts[[cell for i in chained for cell in groups[i] if not mask[cell]]]
+        if choice is not None:
+            mask[choice] = True
         elif hide_totals and any(i < len(lines) for i in through):
             line = max((i for i in through if i < len(lines)), key=lambda i: int(mask[groups[i]].sum()))
             hidden_totals.append(line)

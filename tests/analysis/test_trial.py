@@ -14,6 +14,7 @@ from analysis_src.analysis.trial import (
     consort_splits,
     consort_svg,
     flow_counts,
+    hidden_outcomes_text,
     outcome_figures,
     outcome_table,
     promise,
@@ -137,7 +138,9 @@ def test_randomisation_table_by_ratio(small):
 def test_consort_diagram_is_self_contained_svg(small):
     svg = consort_svg(flow_counts(small))
     assert svg.startswith("<svg") and "<script" not in svg and "http://www.w3.org/2000/svg" in svg
-    assert "Randomised (n=7)" in svg and "<title" in svg
+    # 1 of 8 families was not eligible: the 7 eligible and randomised are rounded, not shown, so that the 1
+    # cannot be worked out as 8 - 7.
+    assert "Assessed for eligibility (n=8)" in svg and "Randomised (n=≈10, nearest 10)" in svg and "<title" in svg
 
 
 def test_darlington_synthetic_trial_figures():
@@ -226,10 +229,14 @@ def test_the_composite_outcome_is_any_of_its_components(darlington):
 def test_the_randomised_page_publishes_the_composite_estimate_and_says_why_rows_are_hidden(darlington):
     table = outcome_table(trial_figures(darlington), darlington)
     primary = table.iloc[0]
-    assert table.index[0].startswith("Any escalation (primary")
+    assert table.index[0] == "Any escalation (primary outcome)"
     assert primary["Risk difference (95% CI)"] != "c" and "(" in primary["Hedges' g (95% CI)"]
     hidden = table[table["Intervention"] == "c"]
-    assert len(hidden) and all(note.startswith("c: in at least one arm, fewer than 6") for note in hidden["Note"])
+    reasons = hidden["Against the band of promise"]
+    assert len(hidden) and all(note.startswith("c: fewer than 6 in an arm") for note in reasons)
+    below = hidden_outcomes_text(darlington)
+    assert all(label.lower() in below.lower() for label in hidden.index)  # each hidden row named, with its reason
+    assert "composite outcome (first row)" in below and "is shown" in below
 
 
 def _with_outcome(data, outcome, intervention_events, control_events):
@@ -244,8 +251,8 @@ def _with_outcome(data, outcome, intervention_events, control_events):
 @pytest.mark.parametrize(
     ("events", "reason"),
     [
-        ((3, 12), "fewer than 6 families had this outcome"),
-        ((12, 3), "fewer than 6 families had this outcome"),
+        ((3, 12), "fewer than 6 in an arm had it"),
+        ((12, 3), "fewer than 6 in an arm had it"),
         ((12, 10), None),
         ((0, 0), None),
     ],
@@ -259,7 +266,7 @@ def test_why_hidden_follows_the_counts_in_each_arm(darlington, events, reason):
 def test_an_outcome_no_family_had_is_not_estimable_in_words(darlington):
     data = _with_outcome(darlington, "care_entry", 0, 0)
     row = outcome_table(trial_figures(data), data).loc["Entry to care"]
-    assert row["Note"] == "not estimable: no family in either arm had this outcome"
+    assert row["Against the band of promise"] == "not estimable: no family in either arm had it"
 
 
 def test_the_flow_diagram_hides_or_rounds_so_that_no_hidden_count_can_be_worked_out(darlington):
@@ -271,7 +278,7 @@ def test_the_flow_diagram_hides_or_rounds_so_that_no_hidden_count_can_be_worked_
 def test_whole_percentages_of_a_hidden_arm_size_give_it_away_and_coarser_ones_do_not():
     # 39 allocated, 38 analysed (1 lost); a risk of 50% and a risk of 34% rule out every size but 38.
     figures = {"trial.intervention.allocated": 39}
-    shown = {"intervention.analysed": "≈40, to the nearest 10"}
+    shown = {"intervention.analysed": "≈40, nearest 10"}
     assert _size_given_away(figures, "intervention", shown, [19 / 38, 13 / 38], 0.01)
     assert not _size_given_away(figures, "intervention", shown, [19 / 38, 13 / 38], 0.05)
     assert feasible_denominators([0.50, 0.34], 35, 39) == [38]
