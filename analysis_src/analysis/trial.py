@@ -614,6 +614,44 @@ def _consort_counts(n: dict[str, int]) -> dict[str, str]:
     return shown
 
 
+def consort_key(figures: dict[str, float]) -> str:
+    """Under the flow diagram: which boxes are hidden or rounded, and why, in words."""
+    n = {key: int(value) for key, value in figures.items() if key.startswith("trial.") and float(value).is_integer()}
+    shown = _consort_counts(n)
+    names = {
+        "not_eligible": "not eligible",
+        "not_randomised": "eligible, not randomised",
+        "received": "received a budget",
+        "not_received": "did not receive a budget",
+        "analysed": "analysed",
+        "lost": "lost to follow-up",
+        "allocated": "allocated",
+        "eligible": "eligible",
+        "randomised": "randomised",
+        "assessed": "assessed",
+    }
+
+    def named(key: str) -> str:
+        arm, _, box = key.rpartition(".")
+        return f"{names[box]} ({arm})" if arm else names[box]
+
+    # Which hidden box is 1 to 5 and which hides another is not said: that would narrow both down.
+    hidden = [named(k) for k, t in shown.items() if t == SUPPRESSED]
+    rounded = [named(k) for k, t in shown.items() if t.startswith("≈")]
+    parts = []
+    if hidden:
+        parts.append(
+            f"`c` for {', '.join(hidden)}: 1 to 5 families, or hidden so that such a count cannot be worked out "
+            "from the boxes around it."
+        )
+    if rounded:
+        parts.append(
+            f"`≈` for {', '.join(rounded)}: rounded instead of hidden; with the exact number, a hidden count "
+            "could be worked out from the boxes it adds up with (each rounding is checked against every box)."
+        )
+    return " ".join(parts) or "Every box of the diagram is shown exactly."
+
+
 def consort_svg(figures: dict[str, float]) -> str:
     """A CONSORT-style flow diagram for a randomised pilot, as inline SVG (no script, works offline)."""
     boxes = []
@@ -713,7 +751,12 @@ def trial_texts(figures: dict[str, float], data: TrialData | None = None) -> dic
         )
     else:
         multilevel += "; it is imprecise with so few workers and families."
-    texts = {"feasibility": feasibility, "multilevel": multilevel, "composite": composite_text()}
+    texts = {
+        "feasibility": feasibility,
+        "multilevel": multilevel,
+        "composite": composite_text(),
+        "flow_key": consort_key(figures),
+    }
     if data is not None:
         texts["hidden_outcomes"] = hidden_outcomes_text(data)
     return texts

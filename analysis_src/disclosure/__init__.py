@@ -113,7 +113,9 @@ def notes() -> str:
     """The key to the symbols, as printed under the book's tables."""
     return (
         f"`c` suppressed: a count of {protocol.current().disclosure.suppressed_label} people, a figure computed "
-        "from one, or a cell that would reveal one. `z` not applicable. `x` not available."
+        "from one, or a cell that would reveal one. `≈` rounded (a count to the nearest 5 or 10, a share to the "
+        "nearest 5% or 10%) where the exact figure would let a hidden count be worked out. `z` not applicable. "
+        "`x` not available."
     )
 
 

@@ -110,8 +110,9 @@ def _count_in_words(count: int) -> str:
 
 
 def data_note(synthetic: bool = True) -> str:
-    """The note at the top of every results page: which data its figures come from."""
-    return _fragment("data_note_synthetic.md" if synthetic else "data_note_real.md")
+    """The note at the top of every results page: which data its figures come from, and the symbols' key."""
+    note = _fragment("data_note_synthetic.md" if synthetic else "data_note_real.md")
+    return f"{note.rstrip()}\n\n**Symbols.** {notes()}\n"
 
 
 def intro_page(synthetic: bool = True) -> str:

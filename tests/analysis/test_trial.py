@@ -11,6 +11,7 @@ from analysis_src.analysis.trial import (
     _consort_counts,
     _size_given_away,
     balance_table,
+    consort_key,
     consort_splits,
     consort_svg,
     flow_counts,
@@ -337,3 +338,13 @@ def test_the_attacker_cannot_work_back_a_small_count_from_the_flow_diagram(flow)
         "trial.control.analysed": lc,
     }
     assert _attack_flow(n) == {}
+
+
+def test_the_flow_key_names_every_hidden_or_rounded_box_without_telling_which_is_1_to_5(darlington):
+    figures = flow_counts(darlington)
+    key = consort_key(figures)
+    shown = _consort_counts({k: int(v) for k, v in figures.items() if float(v).is_integer()})
+    hidden = [k for k, t in shown.items() if t == "c"]
+    rounded = [k for k, t in shown.items() if t.startswith("≈")]
+    assert key.count("lost to follow-up") == sum(k.endswith(".lost") for k in hidden + rounded)
+    assert key.count("`c` for") == 1 and key.count("`≈` for") == (1 if rounded else 0)
