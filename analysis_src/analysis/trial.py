@@ -36,7 +36,6 @@ from analysis_src.disclosure import (
     SUPPRESSED,
     enough_people,
     is_small,
-    protect_chart_data,
     protect_lines,
     protect_table,
     quiet,
@@ -112,6 +111,10 @@ def flow_counts(data: TrialData) -> dict[str, float]:
         figures[f"trial.{arm}.received_budget"] = int(allocated["received_budget"].sum())
         figures[f"trial.{arm}.crossed_over"] = int((allocated["arm_received"] != arm).sum())
         figures[f"trial.{arm}.analysed"] = int((allocated["followed_up"] == "Y").sum())
+        for index, period in enumerate(allocation_periods(randomised), start=1):
+            in_arm = period[period["allocated_arm"] == arm]
+            figures[f"trial.{arm}.allocated_period_{index}"] = len(in_arm)
+            figures[f"trial.{arm}.analysed_period_{index}"] = int((in_arm["followed_up"] == "Y").sum())
     figures["trial.deviations"] = int((randomised["allocated_arm"] != randomised["arm_received"]).sum())
     figures["trial.share_eligible_randomised"] = figures["trial.randomised"] / max(figures["trial.eligible"], 1)
     rule = protocol.current().trial
@@ -122,17 +125,41 @@ def flow_counts(data: TrialData) -> dict[str, float]:
     return figures
 
 
+def published_allocations(data: TrialData) -> dict[tuple[str, str], str]:
+    """Each arm's allocations under each ratio in force as published: exact, rounded (``≈``) or ``c``.
+
+    They add up to the arms' allocated families in the flow diagram, so they are protected
+    with it (:func:`_consort_counts`), by ratio in force in time order.
+    """
+    figures = flow_counts(data)
+    with quiet():  # logged where the flow diagram is drawn
+        shown = _consort_counts({k: int(v) for k, v in figures.items() if float(v).is_integer()})
+    ratios = [period["ratio_in_force"].iloc[0] for period in allocation_periods(data.randomised)]
+    return {
+        (ratio, arm): shown[f"{arm}.period_{k}"]
+        for k, ratio in enumerate(ratios, start=1)
+        for arm in ("intervention", "control")
+    }
+
+
+def _number_shown(text: str) -> float:
+    """The number a published cell states (the rounded value for ``≈``); missing for ``c`` or 1 to 5."""
+    if text == SUPPRESSED:
+        return float("nan")
+    value = float(re.match(r"≈?([\d,]+)", text).group(1).replace(",", ""))
+    return float("nan") if is_small(value) else value
+
+
 def ratio_over_time(data: TrialData) -> pd.DataFrame:
-    """Allocations by ratio in force and arm (aggregated; counts of 1 to 5 families left as gaps)."""
+    """Allocations by ratio in force and arm, as the allocation table publishes them (rounded where it rounds)."""
     frame = data.randomised.groupby(["ratio_in_force", "allocated_arm"]).size().rename("allocations").reset_index()
     first = data.randomised.groupby("ratio_in_force")["allocation_date"].min().dt.strftime("%b %Y")
     frame["period"] = frame["ratio_in_force"] + " from " + frame["ratio_in_force"].map(first)
-    return protect_chart_data(
-        frame.assign(mark=frame["period"] + ", " + frame["allocated_arm"]),
-        ["allocations"],
-        where="Trial: allocations chart",
-        label="mark",
-    ).drop(columns="mark")
+    published = published_allocations(data)
+    shown = [
+        published[(ratio, arm)] for ratio, arm in zip(frame["ratio_in_force"], frame["allocated_arm"], strict=True)
+    ]
+    return frame.assign(allocations=[_number_shown(text) for text in shown], shown=shown)
 
 
 def ratio_chart(by_period: pd.DataFrame) -> alt.Chart:
@@ -143,9 +170,9 @@ def ratio_chart(by_period: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("period:N", title="Ratio in force (intervention:control)", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("allocated_arm:N"),
-            y=alt.Y("allocations:Q", title="Families allocated"),
+            y=alt.Y("allocations:Q", title="Families allocated (≈: rounded)"),
             color=alt.Color("allocated_arm:N", title="Arm"),
-            tooltip=["period:N", "allocated_arm:N", "allocations:Q"],
+            tooltip=["period:N", "allocated_arm:N", alt.Tooltip("shown:N", title="Families allocated")],
         )
     )
 
@@ -407,6 +434,9 @@ def why_hidden(data: TrialData, outcome: str) -> str | None:
     """
     threshold = protocol.current().disclosure.largest_suppressed_count + 1
     sizes = data.analysed.groupby("treated").size()
+    strata = data.analysed.groupby(["ratio_in_force", "treated"]).size()
+    if any(is_small(n) for n in strata):  # the effects, computed within periods, would give a stratum's size away
+        return f"c: fewer than {threshold} families analysed in an arm of an allocation period"
     events = _events(data, outcome)
     few_with = any(is_small(events[arm]) for arm in events.index)
     few_without = outcome in BINARY_OUTCOMES and any(is_small(sizes[arm] - events[arm]) for arm in events.index)
@@ -533,13 +563,12 @@ def randomisation_table(data: TrialData) -> pd.DataFrame:
     first = frame.groupby("ratio_in_force")["allocation_date"].min().dt.strftime("%B %Y")
     table.insert(0, "In force from", first)
     table = table.rename(columns={"intervention": "Intervention", "control": "Control"})
-    return (
-        protect_table(
-            table, counts=["Intervention", "Control", "Deviations"], where="Trial: allocations by ratio in force"
-        )
-        .rename_axis(None)
-        .rename_axis(None, axis=1)
-    )
+    shown = protect_table(table, counts=["Deviations"], where="Trial: allocations by ratio in force")
+    # The allocations add up to the flow diagram's arms: published as the diagram's protection decides.
+    published = published_allocations(data)
+    for arm in ("intervention", "control"):
+        shown[arm.capitalize()] = [published[(ratio, arm)] for ratio in shown.index]
+    return shown.rename_axis(None).rename_axis(None, axis=1)
 
 
 def trial_figures(data: TrialData) -> dict[str, float]:
@@ -557,8 +586,12 @@ def show_balance(table: pd.DataFrame) -> pd.DataFrame:
 CONSORT_WHERE = "Trial: CONSORT flow diagram"
 
 
-def consort_splits(n: dict[str, int]) -> tuple[pd.Series, list[tuple[str, str, str]]]:
-    """The flow diagram's counts by name, and its splits ``(parent, part, part)``."""
+def consort_splits(n: dict[str, int]) -> tuple[pd.Series, list[tuple[str, ...]]]:
+    """The flow diagram's and the allocation table's counts by name, and their splits ``(parent, part, ...)``.
+
+    Besides the diagram's boxes, each arm's allocations in each allocation period (the
+    table of allocations by ratio in force) add up to the arm's allocated families.
+    """
     counts = {
         "assessed": n["trial.assessed"],
         "eligible": n["trial.eligible"],
@@ -566,7 +599,11 @@ def consort_splits(n: dict[str, int]) -> tuple[pd.Series, list[tuple[str, str, s
         "randomised": n["trial.randomised"],
         "not_randomised": n["trial.eligible"] - n["trial.randomised"],
     }
-    splits = [("assessed", "eligible", "not_eligible"), ("eligible", "randomised", "not_randomised")]
+    splits = [
+        ("assessed", "eligible", "not_eligible"),
+        ("eligible", "randomised", "not_randomised"),
+        ("randomised", "intervention.allocated", "control.allocated"),
+    ]
     for arm in ("intervention", "control"):
         allocated, received, analysed = (n[f"trial.{arm}.{k}"] for k in ("allocated", "received_budget", "analysed"))
         counts |= {
@@ -580,25 +617,57 @@ def consort_splits(n: dict[str, int]) -> tuple[pd.Series, list[tuple[str, str, s
             (f"{arm}.allocated", f"{arm}.received", f"{arm}.not_received"),
             (f"{arm}.allocated", f"{arm}.analysed", f"{arm}.lost"),
         ]
+        periods = sorted(key.rpartition("_")[2] for key in n if key.startswith(f"trial.{arm}.allocated_period_"))
+        if periods:
+            # Each period's allocations, and (not shown, but worked out from the effects, which are
+            # computed on them) each period's analysed families; the rest of the period was lost.
+            for k in periods:
+                allocated_k, analysed_k = n[f"trial.{arm}.allocated_period_{k}"], n[f"trial.{arm}.analysed_period_{k}"]
+                counts |= {
+                    f"{arm}.period_{k}": allocated_k,
+                    f"{arm}.period_{k}.analysed": analysed_k,
+                    f"{arm}.period_{k}.lost": allocated_k - analysed_k,
+                }
+                splits.append((f"{arm}.period_{k}", f"{arm}.period_{k}.analysed", f"{arm}.period_{k}.lost"))
+            splits += [
+                (f"{arm}.allocated", *(f"{arm}.period_{k}" for k in periods)),
+                (f"{arm}.analysed", *(f"{arm}.period_{k}.analysed" for k in periods)),
+                (f"{arm}.lost", *(f"{arm}.period_{k}.lost" for k in periods)),
+            ]
     return pd.Series(counts, dtype=float), splits
 
 
 def _consort_counts(n: dict[str, int]) -> dict[str, str]:
     """The flow diagram's counts after disclosure control.
 
-    Counts of 1 to 5 are hidden, and with each the other part of its split (the parent
-    is shown) or of the families who received a budget in either arm (their sum is the
-    chapter's families with spending); a part hidden only to protect its neighbour is rounded to the nearest 5,
-    or else 10, where the determined reader can then pin no hidden count (``≈40``).
+    Counts of 1 to 5 are hidden, and with each another box of its split or of the families
+    who received a budget in either arm (their sum is the chapter's families with spending);
+    a box hidden only to protect another is rounded to the nearest 5, or else 10, where the
+    determined reader can then pin no hidden count (``≈40``).
+
+    The analysed numbers are kept exact where at all possible: the effects on the page
+    are computed from them, so a reader who tries every possible arm size against the
+    published estimates and intervals would otherwise find them, and the number lost to
+    follow-up with them (a brute-force attack that succeeds on this pilot's design). It is
+    the allocated numbers that are rounded instead.
     """
     counts, splits = consort_splits(n)
     # The families who received a budget in either arm add up to the chapter's families with
     # spending (every spender is randomised in a randomised pilot): a sum published elsewhere.
     received = ["intervention.received", "control.received"]
     identities = [(parent, parts) for parent, *parts in splits]
-    mask = protect_lines(counts, [received], where=CONSORT_WHERE, column="n", identities=identities)
+    # The analysed families of each allocation period are not shown, but the published effects give
+    # them away to a reader who tries every possibility: they count as published.
+    known = [key for key in counts.index if key.endswith(".analysed") and ".period_" in key]
+    if any(is_small(counts[key]) for key in known):  # then no effect is published (see why_hidden)
+        known = []
+    keep = {"intervention.analysed", "control.analysed", *known}
+    facts = [Fact.value(key, counts[key]) for key in known]
+    mask = protect_lines(
+        counts, [received], facts=facts, where=CONSORT_WHERE, column="n", identities=identities, keep=keep
+    )
     shown = {key: SUPPRESSED if mask[key] else f"{value:,.0f}" for key, value in counts.items()}
-    exact = {key: float(counts[key]) for key in counts.index if not mask[key]}
+    exact = {key: float(counts[key]) for key in counts.index if not mask[key] or key in known}
     published = [Fact.equals(received, counts[received].sum())]
     for key in counts.index[mask]:
         if is_small(counts[key]):
@@ -630,9 +699,12 @@ def consort_key(figures: dict[str, float]) -> str:
         "randomised": "randomised",
         "assessed": "assessed",
     }
+    shown = {key: text for key, text in shown.items() if key.count(".") < 2}  # the boxes and the table's cells
 
     def named(key: str) -> str:
         arm, _, box = key.rpartition(".")
+        if box.startswith("period_"):
+            return f"allocated in period {box.removeprefix('period_')} ({arm})"
         return f"{names[box]} ({arm})" if arm else names[box]
 
     # Which hidden box is 1 to 5 and which hides another is not said: that would narrow both down.

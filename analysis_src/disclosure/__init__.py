@@ -140,6 +140,7 @@ def protect_lines(
     where: str = "",
     column: str = "",
     identities: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
+    keep: Iterable[Hashable] = (),
 ) -> pd.Series:
     """Which counts to hide so that none of 1 to 5 can be worked out from what is published.
 
@@ -165,6 +166,9 @@ def protect_lines(
         ``(total, parts)``: a cell that is the sum of other cells, all in ``counts`` (a box
         of a flow diagram and the boxes it splits into). The reader knows the identity;
         the total is published only if it is shown, and it may itself be hidden.
+    keep
+        Cells hidden as complements only when nothing else will do (figures the page's
+        other results depend on).
 
     Returns
     -------
@@ -177,7 +181,7 @@ def protect_lines(
         When no cell is left to hide: the table's totals themselves must then be hidden
         (:func:`protect_with_totals`).
     """
-    mask, _ = _protect(counts, lines, facts, where, column, hide_totals=False, identities=identities)
+    mask, _ = _protect(counts, lines, facts, where, column, hide_totals=False, identities=identities, keep=keep)
     return mask
 
 
@@ -199,7 +203,7 @@ def protect_with_totals(
     return _protect(counts, lines, facts, where, column, hide_totals=True)
 
 
-def _protect(counts, lines, facts, where, column, hide_totals, identities=()):
+def _protect(counts, lines, facts, where, column, hide_totals, identities=(), keep=()):
     facts = list(facts)
     facts += [Fact({total: 1.0} | {part: -1.0 for part in parts}, 0.0, 0.0) for total, parts in identities]
     groups = [list(line) for line in lines]
@@ -207,6 +211,7 @@ def _protect(counts, lines, facts, where, column, hide_totals, identities=()):
     hidden_totals = [i for i, line in enumerate(groups) if is_small(counts[line].sum())]
     groups += [[total, *parts] for total, parts in identities]  # where complements are looked for
     totals = {total for total, _ in identities}
+    keep = set(keep)
     largest = protocol.current().disclosure.largest_suppressed_count
     mask = counts.map(is_small).astype(bool)
     while mask.any():
@@ -224,9 +229,10 @@ def _protect(counts, lines, facts, where, column, hide_totals, identities=()):
         # before the box it splits), near the exposed count before further away.
         chained = [i for i, group in enumerate(groups) if i not in hidden_totals and mask[group].any()]
         choice = None
-        for reach, want_part in ((through, True), (chained, True), (through, False), (chained, False)):
+        tiers = [(reach, part, False) for reach in (through, chained) for part in (True, False)]
+        for reach, want_part, allow_kept in [*tiers, (through, True, True), (chained, True, True)]:
             pool = counts[[cell for i in reach for cell in groups[i] if not mask[cell] and counts[cell] > 0]]
-            pool = pool[[(cell not in totals) == want_part for cell in pool.index]]
+            pool = pool[[(cell not in totals) == want_part and (allow_kept or cell not in keep) for cell in pool.index]]
             if len(pool):
                 choice = pool.astype(float).idxmin()
                 break

@@ -4,8 +4,8 @@ A published table, chart or sentence states *linear facts* about counts of peopl
 shown cell equals its value, a row of cells adds up to a shown total, a percentage of a
 known total puts its count in an interval (the rounding of the percentage), a band says
 "between 34 and 38". :func:`bounds` finds, for each hidden count, the smallest and largest
-value consistent with every fact and with counts being non-negative: two linear programmes
-per hidden count (scipy's HiGHS). A hidden count is *disclosed* (:func:`disclosed`) when
+value consistent with every fact and with counts being whole and non-negative: two integer
+programmes per hidden count (scipy's ``milp``, HiGHS). A hidden count is *disclosed* (:func:`disclosed`) when
 those bounds leave only values from 1 to 5, whether one value (recovered exactly) or a
 narrower interval ("between 2 and 4").
 
@@ -21,7 +21,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 # Bounds are rounded inwards to whole people only beyond this tolerance (solver noise).
 _TOLERANCE = 1e-6
@@ -93,8 +93,10 @@ def share_facts(
 def bounds(facts: Iterable[Fact], cells: Iterable[Hashable]) -> dict[Hashable, tuple[float, float]]:
     """The smallest and largest value of each of ``cells`` consistent with every fact.
 
-    Every cell named in a fact is a count: non-negative, with no upper limit but the facts.
-    Bounds are whole numbers (rounded inwards); an unbounded maximum is ``inf``.
+    Every cell named in a fact is a count: a whole number, non-negative, with no upper
+    limit but the facts. The bounds are found by integer programming (scipy's ``milp``,
+    HiGHS), so a reader's whole-number reasoning is matched, not only its linear
+    relaxation; an unbounded maximum is ``inf``.
 
     Raises
     ------
@@ -105,28 +107,21 @@ def bounds(facts: Iterable[Fact], cells: Iterable[Hashable]) -> dict[Hashable, t
     wanted = list(cells)
     names = list(dict.fromkeys([*wanted, *(cell for fact in facts for cell in fact.weights)]))
     column = {name: i for i, name in enumerate(names)}
-    rows_upper, upper, rows_lower, lower = [], [], [], []
-    for fact in facts:
-        row = np.zeros(len(names))
+    matrix = np.zeros((len(facts), len(names)))
+    for row, fact in enumerate(facts):
         for cell, weight in fact.weights.items():
-            row[column[cell]] += weight
-        if math.isfinite(fact.high):
-            rows_upper.append(row)
-            upper.append(fact.high)
-        if math.isfinite(fact.low):
-            rows_lower.append(-row)
-            lower.append(-fact.low)
-    a_ub = np.array(rows_upper + rows_lower) if rows_upper or rows_lower else None
-    b_ub = np.array(upper + lower) if a_ub is not None else None
+            matrix[row, column[cell]] += weight
+    constraints = [LinearConstraint(matrix, [f.low for f in facts], [f.high for f in facts])] if facts else []
+    integral = np.ones(len(names))
     result = {}
     for cell in wanted:
         objective = np.zeros(len(names))
         objective[column[cell]] = 1.0
-        low = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+        low = milp(objective, constraints=constraints, integrality=integral, bounds=Bounds(0, np.inf))
         if low.status == 2:
             raise ValueError("the published facts contradict each other")
-        high = linprog(-objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-        top = math.inf if high.status == 3 else float(math.floor(-high.fun + _TOLERANCE))
+        high = milp(-objective, constraints=constraints, integrality=integral, bounds=Bounds(0, np.inf))
+        top = math.inf if high.status == 3 or high.x is None else float(math.floor(-high.fun + _TOLERANCE))
         result[cell] = (float(math.ceil(low.fun - _TOLERANCE)), top)
     return result
 
