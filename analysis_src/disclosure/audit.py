@@ -56,38 +56,29 @@ class Fact:
         """The cell is shown as ``value``."""
         return cls({cell: 1.0}, float(value), float(value), source)
 
-    @classmethod
-    def share(
-        cls, cells: Iterable[Hashable], of: Iterable[Hashable], shown: float, step: float, source: str = ""
-    ) -> Fact:
-        """``sum(cells) / sum(of)`` is shown as ``shown``, rounded to the nearest ``step`` (0.01 for whole per cent)."""
-        weights: dict[Hashable, float] = {}
-        for cell in of:
-            weights[cell] = weights.get(cell, 0.0) - (shown - step / 2)
-        for cell in cells:
-            weights[cell] = weights.get(cell, 0.0) + 1.0
-        # sum(cells) - (shown - step/2) * sum(of) >= 0; the upper side is a second fact.
-        return cls(weights, 0.0, math.inf, source)
 
-    @classmethod
-    def share_upper(
-        cls, cells: Iterable[Hashable], of: Iterable[Hashable], shown: float, step: float, source: str = ""
-    ) -> Fact:
-        """The upper side of :meth:`share`: ``sum(cells) <= (shown + step/2) * sum(of)``."""
-        weights: dict[Hashable, float] = {}
-        for cell in of:
-            weights[cell] = weights.get(cell, 0.0) - (shown + step / 2)
-        for cell in cells:
-            weights[cell] = weights.get(cell, 0.0) + 1.0
-        return cls(weights, -math.inf, 0.0, source)
+def _less_share(cells: list[Hashable], of: list[Hashable], share: float) -> dict[Hashable, float]:
+    """Weights of ``sum(cells) - share * sum(of)``."""
+    weights: dict[Hashable, float] = {}
+    for cell in of:
+        weights[cell] = weights.get(cell, 0.0) - share
+    for cell in cells:
+        weights[cell] = weights.get(cell, 0.0) + 1.0
+    return weights
 
 
 def share_facts(
     cells: Iterable[Hashable], of: Iterable[Hashable], shown: float, step: float = 0.01, source: str = ""
 ) -> list[Fact]:
-    """Both sides of a rounded percentage ``sum(cells) / sum(of)`` shown as ``shown``."""
+    """A percentage ``sum(cells) / sum(of)`` shown as ``shown``, rounded to the nearest ``step``: two facts.
+
+    ``sum(cells) - (shown - step/2) * sum(of) >= 0`` and ``sum(cells) - (shown + step/2) * sum(of) <= 0``.
+    """
     cells, of = list(cells), list(of)
-    return [Fact.share(cells, of, shown, step, source), Fact.share_upper(cells, of, shown, step, source)]
+    return [
+        Fact(_less_share(cells, of, shown - step / 2), 0.0, math.inf, source),
+        Fact(_less_share(cells, of, shown + step / 2), -math.inf, 0.0, source),
+    ]
 
 
 def bounds(facts: Iterable[Fact], cells: Iterable[Hashable]) -> dict[Hashable, tuple[float, float]]:
