@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis_src.analysis.its import segmented_regression
 from analysis_src.config import protocol
-from analysis_src.disclosure import protect_lines, protect_table
+from analysis_src.disclosure import FEW_PEOPLE, protect_lines, protect_table, quiet, record
 from analysis_src.inputs.manifest import Pilot
 
 INDICATORS = {
@@ -137,8 +137,29 @@ def fit_indicator(pilot: Pilot, returns: pd.DataFrame, indicator: str, slope_cha
     return dataclasses.replace(result, warnings=tuple(sorted({str(w.message) for w in caught})))
 
 
+def hidden_months(frame: pd.DataFrame, indicator: str, label: str = "") -> pd.Series:
+    """Which months of a count indicator the chart hides: 1 to 5 events, and a complement in a period with a total.
+
+    A month's rate from 1 to 5 children is suppressed, and with it another month of the
+    same period where the period's total is published (the comparison table), so that no
+    month can be worked back as the total less the others. Days in care (child-days) hide none.
+    """
+    months = frame["month"].dt.strftime("%Y-%m").to_numpy()
+    if indicator in CHILD_DAY_INDICATORS:
+        return pd.Series(False, index=months)
+    counts = frame[indicator].astype(float).set_axis(months)
+    periods = [frame["compared"] & (frame["after"] == 0), frame["after"] == 1]
+    lines = [list(counts.index[period.to_numpy()]) for period in periods]
+    return protect_lines(counts, lines, where="Monthly rates chart", column=label)
+
+
 def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
-    """Ledger figures: the step rate ratio and 95% CI per indicator, its slope-change sensitivity and DW."""
+    """Ledger figures: the step rate ratio and 95% CI per indicator, its slope-change sensitivity and DW.
+
+    ``months_hidden`` counts the months the chart hides: where there are any, the model is
+    not published (its fitted values and estimate, with the months shown, would give the
+    hidden months back through the model's score equations).
+    """
     frame = prepare(pilot, returns)
     figures = {"outcomes.its.pre_months": int((frame["after"] == 0).sum())}
     for indicator in INDICATORS:
@@ -149,6 +170,8 @@ def its_figures(pilot: Pilot, returns: pd.DataFrame) -> dict[str, float]:
         figures |= {f"{key}.rate_ratio": step.rate_ratio, f"{key}.ci_low": step.ci_low, f"{key}.ci_high": step.ci_high}
         figures[f"{key}.durbin_watson"] = step.durbin_watson
         figures[f"{key}.warnings"] = len(step.warnings)
+        with quiet():  # logged where the chart hides them
+            figures[f"{key}.months_hidden"] = int(hidden_months(frame, indicator).sum())
         if its_model(figures["outcomes.its.pre_months"])[0]:  # a change of slope needs a trend to change
             slope = fit_indicator(pilot, returns, indicator, slope_change=True)
             figures[f"{key}.with_slope_change.rate_ratio"] = slope.rate_ratio
@@ -164,6 +187,13 @@ def its_table(figures: dict[str, float]) -> pd.DataFrame:
         key = f"outcomes.its.{indicator}"
         if f"{key}.rate_ratio" not in figures:
             rows.append({"Indicator": label, "Rate ratio (95% CI)": "x (not estimable: no events in a period)"})
+            continue
+        if figures.get(f"{key}.months_hidden", 0):
+            reason = "c (months of 1 to 5 events: the model would give them back)"
+            rows.append(
+                {"Indicator": label, "Rate ratio (95% CI)": reason, "With slope change": "c", "Durbin-Watson": "c"}
+            )
+            record("Interrupted time series", label, "all columns", FEW_PEOPLE)
             continue
         dw = figures[f"{key}.durbin_watson"]
         rows.append(
@@ -198,20 +228,14 @@ def rates_for_chart(pilot: Pilot, returns: pd.DataFrame) -> pd.DataFrame:
         # Rates per 10,000 children a month; for days in care, children in care per 10,000 on an average day.
         scale = 10_000
         observed = frame[indicator] / exposure(frame, indicator) * scale
-        if indicator not in CHILD_DAY_INDICATORS:
-            # A month's rate from 1 to 5 children is suppressed, and with it another month of the same
-            # period where the period's total is published (the comparison table), so that no month can
-            # be worked back as the total less the others.
-            counts = frame[indicator].astype(float).set_axis(frame["month"].dt.strftime("%Y-%m").to_numpy())
-            periods = [frame["compared"] & (frame["after"] == 0), frame["after"] == 1]
-            lines = [list(counts.index[period.to_numpy()]) for period in periods]
-            hidden = protect_lines(counts, lines, where="Monthly rates chart", column=label)
-            observed = observed.where(~hidden.to_numpy())
-        series = {
-            "Observed": observed,
-            "Fitted": result.fitted * scale,
-            "Counterfactual (no pilot)": (result.counterfactual * scale).where(frame["after"] == 1),
-        }
+        hidden = hidden_months(frame, indicator, label).to_numpy()
+        observed = observed.where(~hidden)
+        series = {"Observed": observed}
+        if not hidden.any():  # with hidden months, the fitted values would give them back: observed only
+            series |= {
+                "Fitted": result.fitted * scale,
+                "Counterfactual (no pilot)": (result.counterfactual * scale).where(frame["after"] == 1),
+            }
         for name, values in series.items():
             parts.append(
                 pd.DataFrame(

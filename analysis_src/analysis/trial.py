@@ -312,15 +312,26 @@ def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
         if not _events(data, outcome).any():
             rows.append(row | {_READING: "not estimable: no family in either arm had it"})
             continue
+        if small_strata(data, outcome):
+            # Within an allocation period an arm had 1 to 5 families with (or without) the outcome: with the
+            # risks, the ratio and g beside it, a reader trying every split recovers that count. The stratified
+            # risk difference and its interval alone do not pin it (checked by brute force in the tests).
+            hidden = [c for c in _OUTCOME_COLUMNS if c != "Risk difference (95% CI)"]
+            row |= dict.fromkeys(hidden, SUPPRESSED) | {_READING: STRATA_NOTE}
+            for column in hidden:
+                record("Trial: outcomes by arm", label, column, DERIVED)
+            if outcome in BINARY_OUTCOMES:
+                row["Risk difference (95% CI)"] = _risk_difference(figures, key)
+            else:
+                row["Risk difference (95% CI)"] = SUPPRESSED
+            rows.append(row)
+            continue
         if outcome in BINARY_OUTCOMES:
             row["Intervention"] = _risk(figures[f"{key}.risk_intervention"], step)
             row["Control"] = _risk(figures[f"{key}.risk_control"], step)
             if step > 0.01:  # the rounding is said once, below the table
                 record("Trial: outcomes by arm", label, "risks", ROUNDED)
-            row["Risk difference (95% CI)"] = (
-                f"{figures[f'{key}.risk_difference']:+.2f} ({figures[f'{key}.risk_difference_ci_low']:+.2f} to "
-                f"{figures[f'{key}.risk_difference_ci_high']:+.2f})"
-            )
+            row["Risk difference (95% CI)"] = _risk_difference(figures, key)
             row["Risk ratio (95% CI)"] = (
                 f"{figures[f'{key}.risk_ratio']:.2f} ({figures[f'{key}.risk_ratio_ci_low']:.2f} to "
                 f"{figures[f'{key}.risk_ratio_ci_high']:.2f})"
@@ -341,6 +352,27 @@ def outcome_table(figures: dict[str, float], data: TrialData) -> pd.DataFrame:
         rows.append(row)
     columns = ["Outcome", *_OUTCOME_COLUMNS]
     return pd.DataFrame(rows, columns=columns).set_index("Outcome").rename_axis(None).fillna("z")
+
+
+STRATA_NOTE = "c: only the risk difference (a period's arm had 1 to 5 with or without it)"
+
+
+def _risk_difference(figures: dict[str, float], key: str) -> str:
+    return (
+        f"{figures[f'{key}.risk_difference']:+.2f} ({figures[f'{key}.risk_difference_ci_low']:+.2f} to "
+        f"{figures[f'{key}.risk_difference_ci_high']:+.2f})"
+    )
+
+
+def _risk_difference_only(data: TrialData, outcome: str) -> bool:
+    return why_hidden(data, outcome) is None and bool(_events(data, outcome).any()) and small_strata(data, outcome)
+
+
+def small_strata(data: TrialData, outcome: str) -> bool:
+    """Whether, in some allocation period, an arm had 1 to 5 families with the outcome, or without it."""
+    frame = data.analysed.assign(event=(data.analysed[outcome] > 0).astype(int))
+    strata = frame.groupby(["ratio_in_force", "treated"])["event"].agg(["sum", "size"])
+    return bool(any(is_small(s) or is_small(n - s) for s, n in zip(strata["sum"], strata["size"], strict=True)))
 
 
 def _risk(value: float, step: float) -> str:
@@ -472,6 +504,15 @@ def hidden_outcomes_text(data: TrialData) -> str:
         )
     else:
         sentences.append("Every outcome's row is shown.")
+    partial = [
+        _in_sentence(label) for outcome, label in BINARY_OUTCOMES.items() if _risk_difference_only(data, outcome)
+    ]
+    if partial:
+        sentences.append(
+            f"For {', '.join(partial)} only the risk difference is shown: within an allocation period one arm had "
+            "1 to 5 families with (or without) the outcome, and with the risks, the risk ratio and Hedges' g beside "
+            "it a reader trying every possible split of the families could work that count out."
+        )
     step = _risk_step(data)
     if step > 0.01:
         sentences.append(

@@ -192,9 +192,16 @@ def _its_text(figures: dict[str, float]) -> str:
     that survive a Holm adjustment for the number of indicators modelled are said to be
     unlikely to be chance alone (still not proof that the pilot caused them).
     """
-    fitted = [i for i in INDICATORS if f"outcomes.its.{i}.rate_ratio" in figures]
-    if not fitted:
+    modelled = [i for i in INDICATORS if f"outcomes.its.{i}.rate_ratio" in figures]
+    # An indicator with months hidden (1 to 5 events) is not published: its model would give them back.
+    fitted = [i for i in modelled if not figures.get(f"outcomes.its.{i}.months_hidden", 0)]
+    withheld = len(modelled) - len(fitted)
+    if not modelled:
         return "No indicator could be modelled: every one had a period without events (`x`)."
+    if not fitted:
+        return (
+            "No indicator's model is shown (`c`): each has months of 1 to 5 events, which its estimate would give back."
+        )
 
     def described(i: str) -> str:
         key = f"outcomes.its.{i}"
@@ -208,30 +215,37 @@ def _its_text(figures: dict[str, float]) -> str:
     excluding = [
         i for i in fitted if figures[f"outcomes.its.{i}.ci_low"] > 1 or figures[f"outcomes.its.{i}.ci_high"] < 1
     ]
-    rejected = multipletests([_its_p_value(figures, i) for i in fitted], alpha=_CHANCE, method="holm")[0]
-    surviving = [i for i, keep in zip(fitted, rejected, strict=True) if keep]
-    expected = len(fitted) * _CHANCE
+    # The multiplicity is that of every comparison made, shown or not.
+    rejected = multipletests([_its_p_value(figures, i) for i in modelled], alpha=_CHANCE, method="holm")[0]
+    surviving = [i for i, keep in zip(modelled, rejected, strict=True) if keep and i in fitted]
+    expected = len(modelled) * _CHANCE
+    shown = f"of the {len(fitted)} shown, " if withheld else ""
     text = (
-        f"Of the {len(fitted)} indicators that could be modelled, {len(excluding)} "
+        f"Of the {len(modelled)} indicators that could be modelled, {shown}{len(excluding)} "
         f"{'has' if len(excluding) == 1 else 'have'} a 95% confidence interval for the step change that excludes "
-        f"no change; about {expected:.1f} such results are expected by chance alone among {len(fitted)} comparisons"
+        f"no change; about {expected:.1f} such results are expected by chance alone among {len(modelled)} comparisons"
     )
     text += (": " + "; ".join(described(i) for i in excluding) + ". ") if excluding else ". "
     if surviving:
         text += (
-            f"After a Holm adjustment for the {len(fitted)} comparisons, the change in "
+            f"After a Holm adjustment for the {len(modelled)} comparisons, the change in "
             + " and in ".join(_in_sentence(INDICATORS[i]) for i in surviving)
             + " remains: unlikely to be chance alone, though a before-and-after comparison cannot show "
             "that the pilot caused it."
         )
     else:
         text += (
-            f"None survives a Holm adjustment for the {len(fitted)} comparisons, so no single interval should be read "
-            "as an effect of the pilot."
+            f"None shown survives a Holm adjustment for the {len(modelled)} comparisons, so no single interval "
+            "should be read as an effect of the pilot."
         )
-    missing = len(INDICATORS) - len(fitted)
+    missing = len(INDICATORS) - len(modelled)
     if missing:
         text += f" {_count(missing, 'indicator')} could not be modelled because a period had no events (`x`)."
+    if withheld:
+        text += (
+            f" {_count(withheld, 'indicator')} with months of 1 to 5 events {'is' if withheld == 1 else 'are'} "
+            "not shown (`c`): the model's estimate would give those months back."
+        )
     return text
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from analysis_src.analysis.trial import (
     COMPOSITE,
+    STRATA_NOTE,
     _consort_counts,
     _size_given_away,
     balance_table,
@@ -231,13 +232,17 @@ def test_the_randomised_page_publishes_the_composite_estimate_and_says_why_rows_
     table = outcome_table(trial_figures(darlington), darlington)
     primary = table.iloc[0]
     assert table.index[0] == "Any escalation (primary outcome)"
-    assert primary["Risk difference (95% CI)"] != "c" and "(" in primary["Hedges' g (95% CI)"]
-    hidden = table[table["Intervention"] == "c"]
-    reasons = hidden["Against the band of promise"]
-    assert len(hidden) and all(note.startswith("c: fewer than 6 in an arm") for note in reasons)
+    assert re.fullmatch(r"[+-]\d\.\d\d \([+-]\d\.\d\d to [+-]\d\.\d\d\)", primary["Risk difference (95% CI)"])
+    reasons = table["Against the band of promise"]
+    hidden = table[table["Risk difference (95% CI)"] == "c"]
+    assert len(hidden) and all(reasons[label].startswith("c: fewer than 6 in an arm") for label in hidden.index)
+    # Rows shown with their risk difference only say so, and why.
+    partial = table[(table["Risk difference (95% CI)"] != "c") & (table["Intervention"] == "c")]
+    assert all(reasons[label] == STRATA_NOTE for label in partial.index)
     below = hidden_outcomes_text(darlington)
     assert all(label.lower() in below.lower() for label in hidden.index)  # each hidden row named, with its reason
     assert "composite outcome (first row)" in below and "is shown" in below
+    assert all(label.split(" (")[0].lower() in below.lower() for label in partial.index)
 
 
 def _with_outcome(data, outcome, intervention_events, control_events):

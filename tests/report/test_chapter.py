@@ -85,7 +85,17 @@ def test_its_text_says_a_lone_borderline_interval_is_not_an_effect():
     borderline = _its_figures([1.25] + [1.0] * 8)  # interval 1.02 to 1.53: excludes 1, nominally
     text = chapter_texts(chapter, chapter_figures(chapter) | borderline)["its"]
     assert "1 has a 95% confidence interval" in text and "section 47 enquiries rose" in text
-    assert "None survives a Holm adjustment for the 9 comparisons" in text
+    assert "None shown survives a Holm adjustment for the 9 comparisons" in text
+
+
+def test_its_text_never_describes_an_indicator_whose_months_are_hidden():
+    chapter = load_chapter("wigan", "synthetic_data")
+    figures = chapter_figures(chapter) | _its_figures([1.0] * 4 + [0.5] + [1.0] * 4)  # entries to care halved
+    figures["outcomes.its.care_entries.months_hidden"] = 2
+    text = chapter_texts(chapter, figures)["its"]
+    assert "entries to care" not in text.lower() and "not shown (`c`)" in text
+    figures["outcomes.its.care_entries.months_hidden"] = 0
+    assert "entries to care fell" in chapter_texts(chapter, figures)["its"].lower()
 
 
 def test_acceptability_text_when_no_family_changed_its_answer():
