@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 
 from analysis_src.config import protocol
-from analysis_src.disclosure import protect_chart_data, protect_table
+from analysis_src.disclosure import (
+    PRIMARY,
+    ROUNDED,
+    SECONDARY,
+    SUPPRESSED,
+    is_small,
+    protect_chart_data,
+    protect_lines,
+    protect_table,
+    quiet,
+    record,
+    round_count,
+    rounding_band,
+)
+from analysis_src.disclosure.audit import Fact
 from analysis_src.inputs.manifest import Pilot
 
 COHORT_KEYS = {"0-4": "age_0_4", "5-9": "age_5_9", "10-17": "age_10_17"}
@@ -70,36 +86,98 @@ def reach_figures(pilot: Pilot, families: pd.DataFrame, transactions: pd.DataFra
     return figures
 
 
-def funnel_table(figures: dict[str, float]) -> pd.DataFrame:
-    """The uptake funnel as a table: each stage and its share of the eligible families."""
-    stages = [
-        ("Referred to the pilot", "funnel.referred"),
-        ("Identified as eligible", "funnel.eligible"),
-        ("Application made", "funnel.applied"),
-        ("Any spending", "funnel.with_spend"),
-    ]
-    eligible = figures["funnel.eligible"]
-    return pd.DataFrame(
-        {
-            "stage": [label for label, _ in stages],
-            "families": [figures[key] for _, key in stages],
-            "share_of_eligible": [figures[key] / eligible if eligible else float("nan") for _, key in stages],
-        }
+FUNNEL_STAGES = {
+    "referred": "Referred to the pilot",
+    "eligible": "Identified as eligible",
+    "applied": "Application made",
+    "with_spend": "Any spending",
+}
+FUNNEL_WHERE = "Uptake funnel (chart and text)"
+# Each stage splits into the next and the families who stopped there: a reader subtracts.
+_FUNNEL_SPLITS = [
+    ("referred", "eligible", "not_eligible"),
+    ("eligible", "applied", "not_applied"),
+    ("applied", "with_spend", "applied_not_spent"),
+]
+
+
+def funnel_shown(figures: dict[str, float]) -> dict[str, str]:
+    """The funnel's stages as published: exact, ``≈N, nearest B`` or ``c``.
+
+    The difference between two stages is a count of families too (applied 99 and spent
+    95 tells that 4 applied and never spent), so the drops are protected like the boxes
+    of a flow diagram: a drop of 1 to 5 hides a stage next to it, and a stage hidden only
+    to protect a drop is rounded to the nearest 5 or 10 where the determined reader can
+    then pin no drop to 1 to 5. The families with spending, on which the rest of the
+    chapter is computed, stay exact.
+    """
+    stages = {key: int(figures[f"funnel.{key}"]) for key in FUNNEL_STAGES}
+    counts = dict(stages)
+    for parent, shown_part, drop in _FUNNEL_SPLITS:
+        counts[drop] = stages[parent] - stages[shown_part]
+    counts = pd.Series(counts)
+    identities = [(parent, parts) for parent, *parts in _FUNNEL_SPLITS]
+    with quiet():  # the drops are never shown themselves: only the stages are logged
+        mask = protect_lines(counts, identities=identities, keep={"with_spend"})
+    shown = {key: SUPPRESSED if mask[key] else f"{value:,.0f}" for key, value in stages.items()}
+    exact = {key: float(counts[key]) for key in counts.index if not mask[key]}
+    published = []  # each rounding published so far, which the next must be checked against
+    for key in stages:
+        if not mask[key]:
+            continue
+        if is_small(stages[key]):
+            record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", PRIMARY)
+            continue
+        for base in (5, 10):
+            rounded = round_count(
+                counts[key], key, exact, _FUNNEL_SPLITS, base=base, facts=published, values=counts.to_dict()
+            )
+            if rounded is not None:
+                shown[key] = f"≈{rounded}, nearest {base}"
+                published.append(Fact({key: 1.0}, *rounding_band(float(rounded.replace(",", "")), base)))
+                record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", ROUNDED)
+                break
+        else:
+            record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", SECONDARY)
+    return shown
+
+
+def funnel_text(figures: dict[str, float]) -> str:
+    """The funnel in a sentence, with the stages as :func:`funnel_shown` publishes them."""
+    with quiet():  # logged where the chart draws the funnel
+        published = funnel_shown(figures)
+    shown = {key: f"`{text}`" if text == SUPPRESSED else _in_prose(text) for key, text in published.items()}
+    return (
+        f"Of {shown['referred']} families referred, {shown['eligible']} were identified as eligible, "
+        f"social workers applied for a budget for {shown['applied']}, and {shown['with_spend']} had any spending."
     )
+
+
+def _in_prose(text: str) -> str:
+    """``≈100, nearest 5`` as a sentence reads it: ``≈100 (to the nearest 5)``."""
+    value, _, base = text.partition(", nearest ")
+    return f"{value} (to the nearest {base})" if base else text
+
+
+def funnel_table(figures: dict[str, float]) -> pd.DataFrame:
+    """The uptake funnel as the chart draws it: each stage, the number drawn (missing for ``c``) and its label."""
+    shown = funnel_shown(figures)
+    drawn = [
+        float("nan") if text == SUPPRESSED else float(re.match(r"≈?([\d,]+)", text).group(1).replace(",", ""))
+        for text in shown.values()
+    ]
+    return pd.DataFrame({"stage": list(FUNNEL_STAGES.values()), "families": drawn, "shown": list(shown.values())})
 
 
 def funnel_chart(funnel: pd.DataFrame, pilot_name: str) -> alt.Chart:
-    """Horizontal bars of the uptake funnel, in stage order."""
-    funnel = protect_chart_data(
-        funnel, ["families"], where="Funnel chart", label="stage", derived={"share_of_eligible": "families"}
-    )
+    """Horizontal bars of the uptake funnel, in stage order (a stage shown as ``c`` has no bar)."""
     return (
-        alt.Chart(funnel, title=f"{pilot_name}: from referral to spending", width=420)
+        alt.Chart(funnel, title=f"{pilot_name}: from referral to spending (≈: rounded)", width=420)
         .mark_bar()
         .encode(
             y=alt.Y("stage:N", sort=list(funnel["stage"]), title=None),
             x=alt.X("families:Q", title="Families"),
-            tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("families:Q", title="Families")],
+            tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("shown:N", title="Families")],
         )
     )
 

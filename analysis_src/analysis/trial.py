@@ -7,7 +7,6 @@ arm *allocated* (intention to treat), among families followed up.
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from analysis_src.disclosure import (
     quiet,
     record,
     round_count,
+    rounding_band,
     show_count,
 )
 from analysis_src.disclosure.audit import Fact, feasible_denominators
@@ -415,7 +415,8 @@ def _size_given_away(
         low, high = 0, allocated
     elif text.startswith("≈"):
         value, base = (int(part) for part in re.findall(r"\d+", text.replace(",", "")))
-        low, high = max(0, math.ceil(value - base / 2)), min(allocated, math.floor(value + base / 2))
+        low, high = rounding_band(value, base)
+        low, high = max(0, low), min(allocated, high)
     else:
         return False  # shown exactly: nothing hidden to work out
     rounded = [step * round(r / step) for r in risks]
@@ -719,7 +720,7 @@ def _consort_counts(n: dict[str, int]) -> dict[str, str]:
                 shown[key] = f"≈{rounded}, nearest {base}"
                 record(CONSORT_WHERE, key, "n", ROUNDED)
                 value = float(rounded.replace(",", ""))
-                published.append(Fact({key: 1.0}, value - base / 2, value + base / 2))
+                published.append(Fact({key: 1.0}, *rounding_band(value, base)))
                 break
     return shown
 

@@ -389,6 +389,20 @@ def show_share(count: float, total: float, fmt: str = "{:.0%}", where: str = "")
     return fmt.format(count / total) if total else NOT_APPLICABLE
 
 
+def rounding_band(rounded: float, base: int) -> tuple[int, int]:
+    """The whole counts that round (half up) to ``rounded`` at the nearest ``base``.
+
+    ``≈30, nearest 10`` is 25 to 34; ``≈20, nearest 5`` is 18 to 22. A reader who knows
+    the convention knows exactly this much, so the determined reader is given this band.
+    """
+    return math.ceil(rounded - base / 2), math.ceil(rounded + base / 2) - 1
+
+
+def round_half_up(value: float, base: int) -> int:
+    """``value`` to the nearest multiple of ``base``, halves up (25 to the nearest 10 is 30)."""
+    return int(base * math.floor(value / base + 0.5))
+
+
 def round_count(
     value: float,
     cell: Hashable,
@@ -419,8 +433,8 @@ def round_count(
     The rounded value tells a reader the cell lies within half a ``base`` of it; the
     determined reader (:mod:`analysis_src.disclosure.audit`) then tries every hidden cell.
     """
-    rounded = base * round(value / base)
-    facts = [*facts, Fact({cell: 1.0}, rounded - base / 2, rounded + base / 2)]
+    rounded = round_half_up(value, base)
+    facts = [*facts, Fact({cell: 1.0}, *rounding_band(rounded, base))]
     facts += [Fact.value(name, number) for name, number in exact.items() if name != cell]
     facts += [Fact({split[0]: 1.0} | {part: -1.0 for part in split[1:]}, 0.0, 0.0) for split in splits]
     hidden = [name for split in splits for name in split if name not in exact and name != cell]

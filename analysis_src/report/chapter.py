@@ -17,8 +17,8 @@ from analysis_src.analysis.acceptability import acceptability_figures
 from analysis_src.analysis.categories import category_figures
 from analysis_src.analysis.costs import cost_figures
 from analysis_src.analysis.effects import CONFIDENCE
-from analysis_src.analysis.feasibility import reach_figures
-from analysis_src.analysis.governance import governance_figures
+from analysis_src.analysis.feasibility import funnel_text, reach_figures
+from analysis_src.analysis.governance import approval_text, governance_figures
 from analysis_src.analysis.outcomes import INDICATORS, its_figures, its_model_text
 from analysis_src.analysis.spend import distribution_figures, spend_summary
 from analysis_src.config import protocol
@@ -128,31 +128,13 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
         if "families.planned" not in figures
         else f"{reached} against a plan of {show_count(figures['families.planned'])}"
     )
-    if pilot.approval_threshold_basis == "not_stated":
-        governance = (
-            "The sources state no approval threshold for this pilot, so spending above a threshold "
-            "is not applicable (`z`). The log still records who approved each item."
-        )
-    else:
-        basis = "an item" if pilot.approval_threshold_basis == "per_item" else "a family (running total)"
-        governance = (
-            f"A manager's approval was needed above £{pilot.approval_threshold_gbp:,.0f} for {basis}. "
-            f"{_count(figures['spend.above_threshold_transactions'], 'transaction')}, for "
-            f"{show_count(figures['spend.above_threshold_families'])} families, lay above the threshold"
-        )
-        if "spend.above_threshold_approved_share" in figures:
-            governance += (
-                f"; {figures['spend.above_threshold_approved_share']:.0%} of them have a recorded approval. "
-                f"**Governance exceptions** (above the threshold with no recorded approval): "
-                f"{_count(figures['spend.governance_exceptions'], 'transaction')}."
-            )
-        else:
-            governance += "."
+    governance = approval_text(pilot, figures, where="Chapter: approval above the threshold")
     over_budget = show_share(
         figures["spend.families_over_budget"], figures["families.with_spend"], where="Chapter: spending per family"
     )
     return {
         "reach": reach,
+        "funnel": funnel_text(figures),
         "reached_against_plan": against_plan,
         "over_budget": over_budget,
         "governance": governance,

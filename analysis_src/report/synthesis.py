@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
+from analysis_src.analysis.governance import approval_hidden
 from analysis_src.analysis.spend import spend_summary
 from analysis_src.config import protocol
 from analysis_src.config.protocol import percent
-from analysis_src.disclosure import show_count
+from analysis_src.disclosure import SUPPRESSED, enough_people, show_count
 from analysis_src.inputs.contracts import Tables, load_tables
 from analysis_src.inputs.manifest import Pilot, load_manifest
 from analysis_src.paths import MANIFEST_PATH, resolve
@@ -86,6 +87,12 @@ INDICATORS = [
     ("Days from referral to first spend (median)", "timing.referral_to_first_spend_days.median", "{:,.0f}"),
     ("Above-threshold spending with approval", "spend.above_threshold_approved_share", "{:.0%}"),
 ]
+# Indicators that describe 1 to 5 families in some pilots: shown as c there, as in the chapter.
+HIDDEN_WHEN = {
+    "spend.above_threshold_approved_share": approval_hidden,
+    "spend.per_family_median_gbp": lambda figures: not enough_people(figures["families.with_spend"]),
+    "timing.referral_to_first_spend_days.median": lambda figures: not enough_people(figures["families.with_spend"]),
+}
 # The shares drawn as small multiples, one panel per indicator.
 SHARES = [
     ("Reached as share of plan", "feasibility.reach_ratio"),
@@ -114,7 +121,13 @@ def side_by_side(ledgers: dict[str, dict[str, float]]) -> pd.DataFrame:
     slots = protocol.current().slots()
     for label, key, fmt in INDICATORS:
         rows[label.format(**slots)] = [
-            (fmt(figures[key]) if callable(fmt) else fmt.format(figures[key])) if key in figures else "z"
+            "z"
+            if key not in figures
+            else SUPPRESSED
+            if key in HIDDEN_WHEN and HIDDEN_WHEN[key](figures)
+            else fmt(figures[key])
+            if callable(fmt)
+            else fmt.format(figures[key])
             for figures in ledgers.values()
         ]
     return pd.DataFrame(rows, index=list(ledgers)).T
@@ -215,23 +228,31 @@ def approval_finding(ledgers: dict[str, dict[str, float]], pilots: list[Pilot]) 
     """Was spending above the approval thresholds approved? Whichever way the figures point."""
     rule = protocol.current().governance.min_share_approved
     evidence = _evidence_links("section 4 of each pilot chapter", pilots)
-    approved = {
-        n: f["spend.above_threshold_approved_share"]
-        for n, f in ledgers.items()
-        if "spend.above_threshold_approved_share" in f
-    }
+    judged = {n: f for n, f in ledgers.items() if "spend.above_threshold_approved_share" in f}
+    approved = {n: f["spend.above_threshold_approved_share"] for n, f in judged.items() if not approval_hidden(f)}
+    hidden = sorted(set(judged) - set(approved))
+    # A pilot whose approvals describe 1 to 5 families is left out of the verdict: "at least 95%" of a known
+    # number of transactions would bound its exceptions.
+    aside = (
+        f" {_names(hidden)} {'is' if len(hidden) == 1 else 'are'} left out: the spending above the threshold "
+        "or without approval there was for 1 to 5 families (`c`)."
+        if hidden
+        else ""
+    )
     if not approved:
+        if hidden:
+            return f"Approval above the threshold cannot be judged without disclosing it ({evidence}).{aside}"
         return f"No pilot had spending above a stated approval threshold, so approval cannot be judged ({evidence})."
     short = {name: share for name, share in approved.items() if share < rule}
     if not short:
         return (
             f"Where an approval threshold applied, at least {percent(rule)} of spending above it had a recorded "
-            f"manager's approval ({evidence})."
+            f"manager's approval ({evidence}).{aside}"
         )
     detail = ", ".join(f"{name} {share:.0%}" for name, share in short.items())
     return (
         f"Spending above the approval threshold had a recorded manager's approval less often than "
-        f"{percent(rule)} in {_names(list(short))} ({detail}) ({evidence})."
+        f"{percent(rule)} in {_names(list(short))} ({detail}) ({evidence}).{aside}"
     )
 
 

@@ -1,9 +1,20 @@
 import dataclasses
+import itertools
+import re
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analysis_src.analysis.feasibility import cohort_table, first_spend_by_month, funnel_table, reach_figures
+from analysis_src.analysis.feasibility import (
+    cohort_table,
+    first_spend_by_month,
+    funnel_shown,
+    funnel_table,
+    funnel_text,
+    reach_figures,
+)
 
 
 @pytest.fixture
@@ -52,10 +63,78 @@ def test_the_30_percent_criterion(pilots, families, transactions, planned, met):
     assert reach_figures(_pilot(pilots, planned), families, transactions)["feasibility.within_30pct"] == met
 
 
-def test_funnel_table_shares_of_eligible(pilots, families, transactions):
+def _funnel(referred, eligible, applied, with_spend):
+    return {
+        "funnel.referred": referred,
+        "funnel.eligible": eligible,
+        "funnel.applied": applied,
+        "funnel.with_spend": with_spend,
+    }
+
+
+def test_funnel_of_a_handful_of_families_is_all_c(pilots, families, transactions):
     table = funnel_table(reach_figures(_pilot(pilots, 3), families, transactions))
-    assert list(table["families"]) == [5, 4, 3, 3]
-    assert table["share_of_eligible"].iloc[-1] == 0.75
+    assert list(table["shown"]) == ["c", "c", "c", "c"]  # 5, 4, 3 and 3 families
+    assert table["families"].isna().all()  # no bar drawn for a hidden stage
+
+
+def test_a_drop_of_one_to_five_between_stages_is_not_given_away():
+    # Applied 99 and spent 95 told the reader that 4 families applied and never spent.
+    shown = funnel_shown(_funnel(113, 105, 99, 95))
+    assert shown["with_spend"] == "95"  # the chapter's other figures are computed on it
+    assert shown["applied"] != "99"
+    assert "99" not in funnel_text(_funnel(113, 105, 99, 95))
+
+
+def test_a_funnel_without_small_drops_is_shown_exactly():
+    assert funnel_shown(_funnel(120, 90, 70, 50)) == {
+        "referred": "120",
+        "eligible": "90",
+        "applied": "70",
+        "with_spend": "50",
+    }
+    assert funnel_text(_funnel(120, 90, 70, 50)) == (
+        "Of 120 families referred, 90 were identified as eligible, social workers applied for a budget for 70, "
+        "and 50 had any spending."
+    )
+
+
+def _possible(text, limit):
+    """Every whole value a reader takes a published stage to be: exact, a rounding band, or anything for c."""
+    if text == "c":
+        return range(0, limit + 1)
+    value, *base = (int(part.replace(",", "")) for part in re.findall(r"[\d,]+", text))
+    if not base:
+        return [value]
+    # Halves round up: "≈30, nearest 10" is 25 to 34.
+    return [v for v in range(value - base[0], value + base[0]) if value - base[0] / 2 <= v < value + base[0] / 2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    referred=st.integers(0, 60),
+    drops=st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(0, 12)),
+)
+def test_a_reader_who_tries_every_funnel_pins_no_drop_to_one_to_five(referred, drops):
+    """Brute force, independent of the integer programme: every nested funnel consistent with the page."""
+    eligible = max(0, referred - drops[0])
+    applied = max(0, eligible - drops[1])
+    with_spend = max(0, applied - drops[2])
+    truth = (referred, eligible, applied, with_spend)
+    shown = funnel_shown(_funnel(*truth))
+    options = [_possible(shown[key], referred + 12) for key in ("referred", "eligible", "applied", "with_spend")]
+    worlds = [w for w in itertools.product(*options) if w[0] >= w[1] >= w[2] >= w[3] >= 0]
+    assert truth in worlds
+    for stage in range(3):
+        values = {w[stage] - w[stage + 1] for w in worlds}
+        small = {v for v in values if 1 <= v <= 5}
+        if 1 <= truth[stage] - truth[stage + 1] <= 5:
+            # Neither recovered nor narrowed to 1 to 5, nor left as the only value of 1 to 5 possible.
+            assert not values <= small and len(small) > 1, (shown, stage, sorted(values))
+    # Nor a stage of 1 to 5 families pinned.
+    for stage in range(4):
+        values = {w[stage] for w in worlds}
+        assert not (values and values <= set(range(1, 6)))
 
 
 def test_first_spend_by_month_counts_each_family_once_and_suppresses_small_months(pilots, transactions):

@@ -3,7 +3,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis_src.analysis.governance import above_threshold, governance_figures
+from analysis_src.analysis.governance import above_threshold, approval_hidden, approval_text, governance_figures
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ def test_governance_figures(pilots, transactions):
         "spend.above_threshold_transactions": 2,
         "spend.above_threshold_families": 1,
         "spend.governance_exceptions": 1,
+        "spend.governance_exception_families": 1,
         "spend.threshold_flag_disagreements": 0,
         "spend.above_threshold_approved_share": 0.5,
     }
@@ -52,3 +53,36 @@ def test_flag_disagreements_are_counted(pilots, transactions):
 def test_no_threshold_means_not_applicable(pilots, transactions):
     assert governance_figures(_pilot(pilots, "not_stated", None), transactions) == {}
     assert above_threshold(_pilot(pilots, "not_stated", None), transactions) is None
+
+
+def _approvals(families, exception_families, transactions=40, exceptions=10):
+    return {
+        "spend.above_threshold_transactions": transactions,
+        "spend.above_threshold_families": families,
+        "spend.governance_exceptions": exceptions,
+        "spend.governance_exception_families": exception_families,
+        "spend.above_threshold_approved_share": 1 - exceptions / transactions,
+    }
+
+
+def test_one_unapproved_transaction_is_not_shown_nor_given_back_by_the_share(pilots):
+    # 29 transactions above, 97% approved: the share gives back the one transaction (one family) without approval.
+    figures = _approvals(26, 1, transactions=29, exceptions=1)
+    text = approval_text(_pilot(pilots, "per_item", 500), figures)
+    assert approval_hidden(figures)
+    assert "97%" not in text and "1 transaction" not in text
+    assert "29 transactions, for 26 families" in text and "1 to 5 families" in text
+
+
+def test_approvals_of_many_families_are_shown_with_the_exceptions(pilots):
+    figures = _approvals(35, 30, transactions=751, exceptions=61)
+    text = approval_text(_pilot(pilots, "per_item", 500), figures)
+    assert not approval_hidden(figures)
+    assert "92% of them have a recorded approval" in text and "61 transactions, for 30 families" in text
+
+
+def test_spending_above_the_threshold_for_few_families_shows_no_transactions(pilots):
+    figures = _approvals(4, 0, transactions=12, exceptions=0)
+    text = approval_text(_pilot(pilots, "per_family", 1000), figures)
+    assert approval_hidden(figures)
+    assert "12" not in text and "`c` families" in text

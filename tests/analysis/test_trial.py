@@ -306,7 +306,7 @@ def _attack_flow(n: dict[str, int]) -> dict:
             hidden.append(key)
         elif text.startswith("≈"):
             value, base = (int(x) for x in re.findall(r"\d+", text.replace(",", "")))
-            facts.append(Fact({key: 1.0}, value - base / 2, value + base / 2))
+            facts.append(Fact({key: 1.0}, value - base / 2, value + base / 2 - 0.5))  # halves round up
             hidden.append(key)
         else:
             facts.append(Fact.value(key, float(text.replace(",", ""))))

@@ -32,7 +32,8 @@ def _interval(text: str, exact: int) -> range:
         return range(0, exact + 50)
     if text.startswith("≈"):
         value, base = (int(x) for x in re.findall(r"\d+", text.replace(",", "")))
-        return range(int(np.ceil(value - base / 2)), int(np.floor(value + base / 2)) + 1)
+        # Halves round up: 25 is "≈30, nearest 10", 35 is not.
+        return range(int(np.ceil(value - base / 2)), int(np.ceil(value + base / 2)))
     return range(exact, exact + 1)
 
 

@@ -22,12 +22,15 @@ def test_governance_text_for_a_pilot_without_threshold():
     assert "not applicable (`z`)" in text
 
 
-def test_governance_text_counts_exceptions_never_families():
-    chapter = load_chapter("hillingdon", "synthetic_data")
-    figures = chapter_figures(chapter)
-    text = chapter_texts(chapter, figures)["governance"]
+def test_governance_text_names_no_family_and_hides_exceptions_of_few_families():
+    chapter = load_chapter("darlington", "synthetic_data")
+    text = chapter_texts(chapter, chapter_figures(chapter))["governance"]
     assert "Governance exceptions" in text
     assert not any(family in text for family in chapter.tables.families["family_id"])
+    # Hillingdon: one transaction above the threshold had no approval, one family's spending.
+    chapter = load_chapter("hillingdon", "synthetic_data")
+    text = chapter_texts(chapter, chapter_figures(chapter))["governance"]
+    assert "Governance exceptions" not in text and "1 to 5 families" in text
 
 
 def test_profile_table_states_the_threshold_basis(pilots):

@@ -72,12 +72,24 @@ def test_reach_findings_met_missed_and_not_assessable(ledgers, programme, pilots
 def test_approval_findings_both_ways(ledgers, programme, pilots):
     lax = copy.deepcopy(ledgers)
     lax["Hillingdon"]["spend.above_threshold_approved_share"] = 0.5
+    lax["Hillingdon"]["spend.governance_exception_families"] = 12
     text = " ".join(findings(lax, programme, pilots))
     assert "approval less often than 90% in Hillingdon (Hillingdon 50%)" in text
+    assert "left out" not in text
     none = copy.deepcopy(ledgers)
     for figures in none.values():
         figures.pop("spend.above_threshold_approved_share", None)
     assert "No pilot had spending above a stated approval threshold" in " ".join(findings(none, programme, pilots))
+
+
+def test_a_pilot_whose_unapproved_spending_was_for_few_families_is_left_out_of_the_verdict(ledgers, programme, pilots):
+    few = copy.deepcopy(ledgers)
+    few["Hillingdon"]["spend.above_threshold_approved_share"] = 0.5
+    few["Hillingdon"]["spend.governance_exception_families"] = 3
+    text = " ".join(findings(few, programme, pilots))
+    assert "Hillingdon 50%" not in text
+    assert "Hillingdon is left out: the spending above the threshold or without approval there was for 1 to 5" in text
+    assert side_by_side(few).loc["Above-threshold spending with approval", "Hillingdon"] == "c"
 
 
 def test_side_by_side_marks_not_applicable_with_z(ledgers):
