@@ -34,6 +34,7 @@ from analysis_src.config import protocol
 from analysis_src.inputs.manifest import Pilot
 from analysis_src.inputs.problems import DataValidationError, Problem
 from analysis_src.inputs.readers import Note, read_table, table_path
+from analysis_src.inputs.rules import cross_table_problems
 
 DICTIONARY_PATH = CONFIG_DIR / "data_dictionary.yml"
 # Tables needed only when the manifest has a randomised pilot.
@@ -336,6 +337,7 @@ def read_tables(
             continue
         problems += _window_problems(name, frame, labels[name], pilots)
         problems += _reference_problems(name, frame, labels[name], tables)
+    problems += cross_table_problems(tables, labels)
     if problems:
         raise DataValidationError(problems)
     # Spreadsheet row numbers were needed for the messages only: the analysis gets plain row positions.

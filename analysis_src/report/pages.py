@@ -15,6 +15,7 @@ from analysis_src.config import protocol
 from analysis_src.disclosure import notes
 from analysis_src.inputs.contracts import load_dictionary, type_text
 from analysis_src.inputs.readers import HANDLED, PERSONAL_COLUMNS
+from analysis_src.inputs.rules import load_rules
 from analysis_src.paths import PROJECT_ROOT, SIMULATION_PATH, TEMPLATES_DIR
 from analysis_src.report.ledger import documented_keys
 
@@ -60,7 +61,27 @@ def data_dictionary_markdown(heading_level: int = 2) -> str:
             row = (f"`{column}`", _cell(spec["description"]), type_text(spec["type"]), _cell(_allowed(spec)))
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
+    lines += [f"{hashes} Rules across columns and tables", "", *_rules_lines()]
     return "\n".join(lines)
+
+
+def _rules_lines() -> list[str]:
+    """The data dictionary's cross-table rules as a table: which file's rows, joined to which, and the rule."""
+    lines = ["| Rows of | Compared with | Rule |", "|---|---|---|"]
+    files = {name: table["file"] for name, table in load_dictionary().items()}
+    for rule in load_rules():
+        other = f"`{files[rule['with']]}` (same `family_id`)" if rule.get("with") else "the same row"
+        lines.append(f"| `{files[rule['table']]}` | {other} | {_cell(rule['rule'])} |")
+    return [*lines, ""]
+
+
+def handled_problems() -> list[tuple[str, str]]:
+    """Every input problem the build handles, and how, for the data officer's page (same definitions as the checks)."""
+    rules = [
+        (f"A row that breaks a rule across tables: {rule['rule']}", "rejected: both files and rows are named")
+        for rule in load_rules()
+    ]
+    return [*HANDLED[:-1], *rules, HANDLED[-1]]
 
 
 def ledger_keys_markdown(heading_level: int = 2) -> str:
@@ -156,7 +177,7 @@ def data_officer_page() -> str:
     return render_page(
         "data_officer.md",
         table_rows="\n".join(table_rows),
-        handled_rows="\n".join(f"| {_cell(case)} | {_cell(action)} |" for case, action in HANDLED),
+        handled_rows="\n".join(f"| {_cell(case)} | {_cell(action)} |" for case, action in handled_problems()),
         personal_columns=", ".join(PERSONAL_COLUMNS),
         suppressed_counts=protocol.current().disclosure.suppressed_label,
     )
