@@ -118,7 +118,7 @@ def funnel_shown(figures: dict[str, float]) -> dict[str, str]:
     counts = pd.Series(counts)
     identities = [(parent, parts) for parent, *parts in _FUNNEL_SPLITS]
     with quiet():  # the drops are never shown themselves: only the stages are logged
-        mask = protect_lines(counts, identities=identities, keep={"with_spend"})
+        mask = protect_lines(counts, identities=identities, keep={"with_spend"}, displayed=list(stages))
     shown = {key: SUPPRESSED if mask[key] else f"{value:,.0f}" for key, value in stages.items()}
     exact = {key: float(counts[key]) for key in counts.index if not mask[key]}
     published = []  # each rounding published so far, which the next must be checked against

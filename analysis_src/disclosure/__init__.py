@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from analysis_src.config import protocol
-from analysis_src.disclosure.audit import Fact, disclosures
+from analysis_src.disclosure.audit import Fact, at_least_one, disclosures, guessed
 
 SUPPRESSED = "c"
 NOT_APPLICABLE = "z"
@@ -141,6 +141,7 @@ def protect_lines(
     column: str = "",
     identities: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
     keep: Iterable[Hashable] = (),
+    displayed: Iterable[Hashable] | None = None,
 ) -> pd.Series:
     """Which counts to hide so that none of 1 to 5 can be worked out from what is published.
 
@@ -169,6 +170,10 @@ def protect_lines(
     keep
         Cells hidden as complements only when nothing else will do (figures the page's
         other results depend on).
+    displayed
+        Cells the page shows (as ``c`` when hidden); the others are only worked out by
+        difference. A reader knows a displayed ``c`` is not 0, and may guess it is 1 to 5
+        (:func:`analysis_src.disclosure.audit.guessed`). All cells when ``None``.
 
     Returns
     -------
@@ -181,7 +186,9 @@ def protect_lines(
         When no cell is left to hide: the table's totals themselves must then be hidden
         (:func:`protect_with_totals`).
     """
-    mask, _ = _protect(counts, lines, facts, where, column, hide_totals=False, identities=identities, keep=keep)
+    mask, _ = _protect(
+        counts, lines, facts, where, column, hide_totals=False, identities=identities, keep=keep, displayed=displayed
+    )
     return mask
 
 
@@ -203,8 +210,9 @@ def protect_with_totals(
     return _protect(counts, lines, facts, where, column, hide_totals=True)
 
 
-def _protect(counts, lines, facts, where, column, hide_totals, identities=(), keep=()):
+def _protect(counts, lines, facts, where, column, hide_totals, identities=(), keep=(), displayed=None):
     facts = list(facts)
+    displayed = set(counts.index if displayed is None else displayed)
     facts += [Fact({total: 1.0} | {part: -1.0 for part in parts}, 0.0, 0.0) for total, parts in identities]
     groups = [list(line) for line in lines]
     # A line whose total is itself 1 to 5 has its total hidden (show_count): not a published sum.
@@ -217,9 +225,18 @@ def _protect(counts, lines, facts, where, column, hide_totals, identities=(), ke
     while mask.any():
         sums = [i for i in range(len(lines)) if i not in hidden_totals]
         published = facts + [Fact.equals(groups[i], float(counts[groups[i]].sum())) for i in sums]
+        # A total of 1 to 5 is shown as c: known to be 1 to 5 (a total hidden as a complement is not).
+        # Only the readers who take a c to be 1 to 5 use it.
+        small_totals = [
+            Fact(dict.fromkeys(groups[i], 1.0), 1.0, float(largest))
+            for i in hidden_totals
+            if i < len(lines) and is_small(counts[groups[i]].sum())
+        ]
         published += [Fact.value(cell, float(value)) for cell, value in counts[~mask].items()]
+        shown_as_c = [cell for cell in counts.index[mask] if cell in displayed]
         # Only the counts of 1 to 5 are sensitive: a complementary cell pinned down gives nothing away.
-        found = disclosures(published, [cell for cell in counts.index[mask] if is_small(counts[cell])], largest)
+        sensitive = [cell for cell in counts.index[mask] if is_small(counts[cell])]
+        found = _readers_findings(published, small_totals, shown_as_c, sensitive, counts, largest, groups)
         if not found:
             break
         exposed = next(iter(found))
@@ -250,6 +267,34 @@ def _protect(counts, lines, facts, where, column, hide_totals, identities=(), ke
     for cell in counts.index[mask]:
         record(where, cell, column, PRIMARY if is_small(counts[cell]) else SECONDARY)
     return mask, sorted(hidden_totals)
+
+
+def _readers_findings(published, small_totals, shown_as_c, sensitive, counts, largest, groups):
+    """The sensitive counts three readers pin down, each finding checked against the true count.
+
+    The first reader uses only what is published; the second also knows that zeros are shown,
+    so that every ``c`` is at least 1, line by line (where a 0 had to be hidden as a complement,
+    this reader may be misled, so only what it gets right counts); the third guesses that
+    every ``c`` is 1 to 5 (:func:`analysis_src.disclosure.audit.guessed`), and counts where
+    the guess is right.
+    """
+    found = disclosures(published, sensitive, largest)
+    published = [*published, *small_totals]
+    for group in groups:
+        in_group = set(group)
+        cells = [cell for cell in sensitive if cell in in_group]
+        if not cells:
+            continue
+        try:
+            nonzero = disclosures([*published, *at_least_one(c for c in shown_as_c if c in in_group)], cells, largest)
+        except ValueError:  # more c on the line than its sum allows: the reader learns that one is 0, no more
+            continue
+        # This reader knows a c is 1 to 5 anyway: only a count pinned to one value is news.
+        found |= {cell: span for cell, span in nonzero.items() if span[0] == span[1] == counts[cell]}
+    if not found:
+        guesses = guessed(published, shown_as_c, sensitive, largest)
+        found = {cell: span for cell, span in guesses.items() if span[0] == counts[cell]}
+    return found
 
 
 def suppression_mask(counts: pd.Series, additive: bool = False, where: str = "", column: str = "") -> pd.Series:

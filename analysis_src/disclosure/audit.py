@@ -151,3 +151,26 @@ def disclosures(
 ) -> dict[Hashable, tuple[float, float]]:
     """The hidden counts that the facts pin to values from 1 to ``largest``, with their bounds."""
     return {cell: span for cell, span in bounds(facts, hidden).items() if disclosed(span, largest)}
+
+
+def at_least_one(cells: Iterable[Hashable]) -> list[Fact]:
+    """Zeros are shown, so a reader knows every ``c`` is at least 1."""
+    return [Fact({cell: 1.0}, 1.0, math.inf, "a c is never 0") for cell in cells]
+
+
+def guessed(
+    facts: Iterable[Fact], shown_as_c: Iterable[Hashable], sensitive: Iterable[Hashable], largest: int = 5
+) -> dict[Hashable, tuple[float, float]]:
+    """The sensitive counts pinned to one value by a reader who takes every ``c`` to be 1 to ``largest``.
+
+    The reader does not know which ``c`` only protects another, but may guess that none
+    does: three hidden months that must add up to 15 are then 5, 5 and 5. When the
+    guess is impossible (the hidden cells add up to more than they could), it tells the
+    reader only that some ``c`` is larger, and nothing is pinned.
+    """
+    facts = [*facts, *(Fact({cell: 1.0}, 1.0, float(largest), "every c taken as small") for cell in shown_as_c)]
+    try:
+        spans = bounds(facts, sensitive)
+    except ValueError:
+        return {}
+    return {cell: span for cell, span in spans.items() if span[0] == span[1]}

@@ -248,6 +248,24 @@ def _published_file_findings(html_dir: Path, identifiers: set[str], data_dir: Pa
     return findings
 
 
+def stale_index_words(html_dir: Path) -> list[Finding]:
+    """Words in the search index that no page contains: left by an earlier build, with what it showed."""
+    path = html_dir / "searchindex.js"
+    if not path.is_file():
+        return []
+    from sphinx.search import js_index
+
+    try:
+        index = js_index.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return [Finding("searchindex.js", "search index the check cannot read", "not Sphinx's format")]
+    stale = sorted(word for key in ("terms", "titleterms") for word, pages in index.get(key, {}).items() if pages == [])
+    if not stale:
+        return []
+    shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
+    return [Finding("searchindex.js", "words of an earlier build that no page contains", shown)]
+
+
 def _identifiers(tables: Tables) -> set[str]:
     found = set()
     for table, columns in IDENTIFIER_COLUMNS.items():
@@ -273,6 +291,7 @@ def disclosure_findings(html_dir: str | Path, tables: Tables, data_dir: str | Pa
     identifiers = _identifiers(tables)
     descriptions = {d.lower() for d in tables.transactions["description"].dropna() if len(d) >= 8}
     findings = _published_file_findings(html_dir, identifiers, None if data_dir is None else Path(data_dir))
+    findings += stale_index_words(html_dir)
     for path in pages(html_dir):
         name = str(path.relative_to(html_dir))
         raw = path.read_text(encoding="utf-8")

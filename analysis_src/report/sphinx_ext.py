@@ -16,6 +16,12 @@ pages never show. So no source is copied into ``_sources`` and the theme's downl
 (notebook, source, print) is off; the executed notebooks of a synthetic build are in the
 repository, and those of a real-data build stay under ``_build/real/book``.
 
+Sphinx keeps every word it ever indexed in ``searchindex.js``: on a rebuild it removes the
+rebuilt pages from each word's list of pages but never the word itself, so a figure that a
+page no longer shows (a count since suppressed, an earlier build's table) stays in the index
+with no page, for anyone who downloads the file. Words with no page are dropped when the
+build finishes, so the index of a rebuild is that of a clean build.
+
 The theme's toggles for nested pages in the sidebar are ``<summary>`` elements with only
 an icon inside; they get a text label so that screen readers can name them.
 """
@@ -49,6 +55,21 @@ def _drop_sources(app: Sphinx, exception: Exception | None) -> None:
     """Remove any ``_sources`` left in the output by an earlier build (Sphinx never deletes files)."""
     if exception is None and app.builder.format == "html":
         shutil.rmtree(Path(app.outdir) / "_sources", ignore_errors=True)
+
+
+def _drop_stale_words(app: Sphinx, exception: Exception | None) -> None:
+    """Remove the search index's words that no page contains any more (see the module docstring)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from sphinx.search import js_index
+
+    path = Path(app.outdir) / "searchindex.js"
+    if not path.is_file():
+        return
+    index = js_index.loads(path.read_text(encoding="utf-8"))
+    for key in ("terms", "titleterms"):
+        index[key] = {word: pages for word, pages in index.get(key, {}).items() if pages != []}
+    path.write_text(js_index.dumps(index), encoding="utf-8")
 
 
 def _label_toggles(app: Sphinx, exception: Exception | None) -> None:
@@ -87,4 +108,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _label_toggles)
     app.connect("build-finished", _drop_sources)
+    app.connect("build-finished", _drop_stale_words)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

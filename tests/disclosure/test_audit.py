@@ -14,7 +14,7 @@ from analysis_src.disclosure import (
     show_share,
     suppression_log,
 )
-from analysis_src.disclosure.audit import Fact, bounds, disclosed, disclosures, share_facts
+from analysis_src.disclosure.audit import Fact, at_least_one, bounds, disclosed, disclosures, guessed, share_facts
 
 
 def test_a_single_hidden_cell_is_recovered_from_its_total():
@@ -107,6 +107,42 @@ def test_the_attacker_never_pins_a_hidden_count_to_one_to_five(rows):
     table = pd.DataFrame(rows)
     facts, hidden = _published_crosstab(table)
     assert disclosures(facts, hidden) == {}
+    # Nor a reader who knows that a c is never 0 (zeros are shown) and guesses that every c is 1 to 5.
+    cells = {(r, c): int(table.iat[r, c]) for r in range(table.shape[0]) for c in range(table.shape[1])}
+    shown = {cell for fact in facts if fact.low == fact.high and len(fact.weights) == 1 for cell in fact.weights}
+    as_c = [cell for cell in cells if cell not in shown]
+    if all(cells[cell] >= 1 for cell in as_c):  # this reader knows a c is 1 to 5: only one value is news
+        facts = facts + at_least_one(as_c)
+        assert not [span for span in disclosures(facts, hidden).values() if span[0] == span[1]]
+    pinned = guessed(facts, as_c, hidden)
+    assert all(span[0] != cells[cell] for cell, span in pinned.items()), pinned
+
+
+def test_a_c_is_never_zero_to_the_reader():
+    # Six hidden months add up to 6 and the other months show 0: each hidden month is 1.
+    months = pd.Series([0, 1, 0, 1, 0, 0, 1, 1, 1, 1, 0, 0], index=[f"m{i}" for i in range(12)])
+    facts = [Fact.equals(list(months.index), 6)]
+    facts += [Fact.value(m, 0) for m in months.index[months == 0]]
+    assert disclosures(facts, list(months.index[months > 0])) == {}  # a reader who allows hidden zeros
+    assert disclosures(facts + at_least_one(months.index[months > 0]), ["m1"]) == {"m1": (1.0, 1.0)}
+    mask = protect_lines(months, [list(months.index)])
+    assert mask[months == 1].all() and mask.sum() == 7  # a 0 is hidden too: then a c may be 0
+
+
+def test_a_reader_who_guesses_every_c_is_small_is_answered():
+    # Three hidden months add up to 15: if every c is 1 to 5, each is 5.
+    months = pd.Series([5, 8, 9, 5, 7, 10, 5, 6, 12, 7, 8, 9], index=[f"m{i}" for i in range(12)])
+    small = ["m0", "m3", "m6"]
+    facts = [Fact.equals(list(months.index), int(months.sum()))]
+    facts += [Fact.value(m, v) for m, v in months.items() if m not in small]
+    assert disclosures(facts, small) == {}  # 1 to 13 each: no proof
+    assert guessed(facts, small, small) == {m: (5.0, 5.0) for m in small}  # but the guess is right
+    mask = protect_lines(months, [list(months.index)])
+    assert mask.sum() == 4
+    hidden = list(months.index[mask])
+    facts = [Fact.equals(list(months.index), int(months.sum()))]
+    facts += [Fact.value(m, v) for m, v in months.items() if m not in hidden]
+    assert guessed(facts, hidden, small) == {}  # four c adding up to 21 cannot all be 1 to 5
 
 
 def test_the_attacker_has_teeth_against_primary_suppression_alone():

@@ -162,3 +162,30 @@ def test_offline_check_catches_a_web_font_in_a_stylesheet(book_copy):
 def test_offline_check_ignores_links_a_reader_may_follow(book_copy):
     _inject(book_copy, '<p><a href="https://www.gov.uk/">gov.uk</a></p>')
     assert external_references(book_copy) == []
+
+
+def test_gate_catches_words_of_an_earlier_build_left_in_the_search_index(book_copy, tables):
+    from sphinx.search import js_index
+
+    path = book_copy / "searchindex.js"
+    index = js_index.loads(path.read_text(encoding="utf-8"))
+    assert all(pages != [] for pages in index["terms"].values())  # the built book has none
+    index["terms"]["made990"] = []  # an earlier build's table cell, on no page now
+    path.write_text(js_index.dumps(index), encoding="utf-8")
+    findings = [f for f in disclosure_findings(book_copy, tables) if f.page == "searchindex.js"]
+    assert [f.kind for f in findings] == ["words of an earlier build that no page contains"]
+    assert "made990" in findings[0].detail
+
+
+def test_the_build_drops_words_that_no_page_contains_any_more(tmp_path):
+    from types import SimpleNamespace
+
+    from sphinx.search import js_index
+
+    from analysis_src.report.sphinx_ext import _drop_stale_words
+
+    index = {"docnames": ["a", "b"], "terms": {"kept": [0, 1], "one": 1, "stale": []}, "titleterms": {"old": []}}
+    (tmp_path / "searchindex.js").write_text(js_index.dumps(index), encoding="utf-8")
+    _drop_stale_words(SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html")), None)
+    cleaned = js_index.loads((tmp_path / "searchindex.js").read_text(encoding="utf-8"))
+    assert cleaned["terms"] == {"kept": [0, 1], "one": 1} and cleaned["titleterms"] == {}
