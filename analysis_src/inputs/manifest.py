@@ -20,6 +20,12 @@ from analysis_src.paths import MANIFEST_PATH
 THRESHOLD_BASES = ("per_item", "per_family", "not_stated")
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Text that the pages print (names, target groups, focus): words and plain punctuation only.
+# Anything else could be markup where it lands (HTML, a MyST role or directive, a template
+# substitution such as ${...} or {{...}}, a table's |, a link's [ ]), so it is refused here.
+TEXT_KEYS = ("name", "target_group", "main_focus")
+_PLAIN_TEXT = re.compile(r"[\w ,.'’()&/:;+–-]+")
+_MAX_TEXT = 200
 
 
 class ManifestError(ValueError):
@@ -114,6 +120,16 @@ def _check_entry(entry: object, where: str) -> Pilot:
             raise ManifestError(f"{where}: key {key!r} must be {names}, got {value!r}")
         if isinstance(value, str) and not value.strip():
             raise ManifestError(f"{where}: key {key!r} is empty")
+    for key in TEXT_KEYS:
+        text = values[key]
+        if len(text) > _MAX_TEXT:
+            raise ManifestError(f"{where}: key {key!r} is longer than {_MAX_TEXT} characters")
+        if not _PLAIN_TEXT.fullmatch(text) or "_" in text:
+            bad = next(ch for ch in text if not _PLAIN_TEXT.fullmatch(ch) or ch == "_")
+            raise ManifestError(
+                f"{where}: key {key!r} may hold only letters, digits, spaces and , . ' ( ) & / : ; + - "
+                f"(it is printed on the pages, where other characters can be markup); found {bad!r}"
+            )
     if not _SLUG.match(values["slug"]):
         raise ManifestError(f"{where}: key 'slug' must be lower-case letters, digits or _")
     for key in ("pilot_start", "pilot_end"):

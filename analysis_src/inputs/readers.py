@@ -12,7 +12,9 @@ below is left as it is, and the contract then rejects it with its rule.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import difflib
 import io
 import re
 import zipfile
@@ -72,7 +74,12 @@ HANDLED = [
         "Columns that identify people (names, dates of birth, postcodes, UPNs, NHS numbers, case notes)",
         "rejected with the reason, or dropped with `DROP_COLUMNS=1`, logged",
     ),
-    ("A required column missing, a repeated column name", "rejected: the column is named"),
+    ("A required column missing, a repeated column name", "rejected: the column (and where it repeats) is named"),
+    (
+        "A misspelt column name (amount_gpb)",
+        "rejected: the missing column and the column that is probably it are named",
+    ),
+    ("A CSV saved with ';' or tabs between columns", "rejected: the delimiter found is named"),
     ("Any other value that breaks the contract", "rejected: file, sheet, row, column and rule are named"),
 ]
 
@@ -158,12 +165,36 @@ def _read_csv(path: Path) -> RawTable:
     if text is None:
         rule = "cannot be read: the text is neither UTF-8 nor Windows-1252 (save it as CSV UTF-8)"
         return RawTable(None, file, notes, [Problem(file, "(all)", (), rule)])
+    header = next(csv.reader(io.StringIO(text)), [])
+    problems = _header_problems(file, header)
+    if problems:
+        return RawTable(None, file, notes, problems)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         message = " ".join(str(error).split())
         return RawTable(None, file, notes, [Problem(file, "(all)", (), f"cannot be read as CSV: {message}")])
     return RawTable(frame, file, notes, [])
+
+
+def _header_problems(file: str, header: list[str]) -> list[Problem]:
+    """A header that is not a comma-separated list of distinct names: another delimiter, a repeated name."""
+    if len(header) == 1:
+        for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if delimiter in header[0]:
+                rule = (
+                    f"the header is one column holding {name}: the file uses {delimiter!r} between columns, "
+                    "not ','. Save it as 'CSV (comma delimited)' or 'CSV UTF-8'"
+                )
+                return [Problem(file, "(header)", (1,), rule)]
+    names = [_canonical_name(name) for name in header]
+    problems = []
+    for name in dict.fromkeys(names):
+        positions = [i + 1 for i, other in enumerate(names) if other == name]
+        if len(positions) > 1:
+            where = ", ".join(map(str, positions))
+            problems.append(Problem(file, name, (1,), f"the column name appears more than once (columns {where})"))
+    return problems
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -289,10 +320,23 @@ def normalise(
         else:
             rule = f"column {why}: refused. Remove it, or build with DROP_COLUMNS=1 to drop it"
             raw.problems.append(Problem(file, column, (), rule))
+    raw.problems += _misspelt(file, list(frame.columns), columns)
     for column, spec in columns.items():
         if column in stripped.columns:
             stripped[column] = _normalise_column(stripped[column], spec, file, column, notes)
     raw.frame = stripped.replace("", pd.NA)
+
+
+def _misspelt(file: str, found: list[str], columns: dict) -> list[Problem]:
+    """A dictionary column missing while a column not in the dictionary looks like it: name both."""
+    unknown = [name for name in found if name not in columns]
+    problems = []
+    for name in (column for column in columns if column not in found):
+        guess = difflib.get_close_matches(name, unknown, n=1, cutoff=0.6)
+        if guess:
+            rule = f"required column is missing; the file's column {guess[0]!r} is probably it, misspelt"
+            problems.append(Problem(file, name, (), rule))
+    return problems
 
 
 def _normalise_column(values: pd.Series, spec: dict, file: str, column: str, notes: list[Note]) -> pd.Series:

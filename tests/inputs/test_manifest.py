@@ -99,3 +99,37 @@ def test_new_authority_needs_only_a_manifest_entry(tmp_path):
 def test_unknown_slug_is_named(pilots):
     with pytest.raises(ManifestError, match="unknown pilot slug 'leeds'"):
         pilot_by_slug(pilots, "leeds")
+
+
+HOSTILE = [
+    ("<script>alert(1)</script>", "<"),
+    ("{download}`salt <../../.salt>`", "{"),
+    ("```{include} ../../.salt\n```", "`"),
+    ("${salt}", "$"),
+    ("{{ env.DEVOLVED_BUDGETS_SALT }}", "{"),
+    ("Wigan | extra cell", "|"),
+    ("![tracker](https://example.org/pixel.png)", "!"),
+    ("[link](https://example.org)", "["),
+    ("*bold* focus", "*"),
+    ("__dunder__", "_"),
+    ("Line one\nLine two", "\n"),
+    ("# Heading", "#"),
+]
+
+
+@pytest.mark.parametrize("key", ["name", "target_group", "main_focus"])
+@pytest.mark.parametrize(("value", "character"), HOSTILE)
+def test_markup_in_a_printed_field_is_refused_with_the_character(tmp_path, key, value, character):
+    document = _document()
+    document["pilots"][0][key] = value
+    with pytest.raises(ManifestError, match=f"key '{key}' may hold only letters") as caught:
+        load_manifest(_write(tmp_path, document))
+    assert repr(character) in str(caught.value)
+
+
+def test_plain_names_with_punctuation_are_accepted(tmp_path):
+    document = _document()
+    document["pilots"][0]["name"] = "Kingston upon Hull, City of"
+    document["pilots"][0]["target_group"] = "Families with children aged 4-16 (and carers)"
+    document["pilots"][0]["main_focus"] = "Care entry & reunification: St. Helens’ approach"
+    assert load_manifest(_write(tmp_path, document))[0].name == "Kingston upon Hull, City of"

@@ -265,3 +265,43 @@ def test_dates_with_a_midnight_time_lose_the_time(data_copy, pilots, reference):
     tables, notes = _notes(data_copy, pilots)
     pd.testing.assert_frame_equal(tables.families, reference.families)
     assert any("midnight times removed" in n for n in notes)
+
+
+def _header_case(data_copy, file, change):
+    path = data_copy / file
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(change(lines)) + "\n", encoding="utf-8")
+
+
+def _check_problems(data_copy, pilots):
+    from analysis_src.inputs.contracts import DataValidationError, read_tables
+
+    with pytest.raises(DataValidationError) as caught:
+        read_tables(data_copy, pilots)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_a_misspelt_header_names_the_missing_column_and_its_likely_misspelling(data_copy, pilots):
+    _header_case(
+        data_copy, "transactions.csv", lambda lines: [lines[0].replace("amount_gbp", "amount_gpb"), *lines[1:]]
+    )
+    problems = _check_problems(data_copy, pilots)
+    assert any(
+        "column 'amount_gbp'" in p and "the file's column 'amount_gpb' is probably it, misspelt" in p for p in problems
+    )
+
+
+def test_a_semicolon_delimited_file_is_named_as_such(data_copy, pilots):
+    _header_case(data_copy, "staff_survey.csv", lambda lines: [line.replace(",", ";") for line in lines])
+    (problem,) = _check_problems(data_copy, pilots)
+    assert "staff_survey.csv" in problem and "uses ';' between columns" in problem
+
+
+def test_a_column_that_appears_twice_is_named_with_its_positions(data_copy, pilots):
+    def twice(lines):
+        header, *rows = lines
+        return [header + ",la_code", *(row + "," + row.split(",")[1] for row in rows)]
+
+    _header_case(data_copy, "allocation_log.csv", twice)
+    (problem,) = _check_problems(data_copy, pilots)
+    assert "column 'la_code', row 1: the column name appears more than once (columns 2, 8)" in problem
