@@ -77,7 +77,7 @@ HANDLED = [
     ("A required column missing, a repeated column name", "rejected: the column (and where it repeats) is named"),
     (
         "A misspelt column name (amount_gpb)",
-        "rejected: the missing column and the column that is probably it are named",
+        "rejected: the missing column and the likely misspelling are named",
     ),
     ("A CSV saved with ';' or tabs between columns", "rejected: the delimiter found is named"),
     ("Any other value that breaks the contract", "rejected: file, sheet, row, column and rule are named"),
