@@ -126,6 +126,7 @@ def _value_schema(table: dict, pilots: list[Pilot]) -> pa.DataFrameSchema:
 
 
 def _rule_text(check: str, failure: object) -> str:
+    failure = failure.item() if hasattr(failure, "item") else failure  # 359, not np.int64(359)
     if check == "not_nullable":
         return "must not be blank"
     if check.startswith("field_uniqueness") or check.startswith("multiple_fields_uniqueness"):

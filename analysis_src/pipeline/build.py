@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import fcntl
 import hashlib
 import html
 import os
@@ -407,29 +408,124 @@ def build_html(targets: Targets) -> Path:
     return targets.stage_dir / "_build" / "html"
 
 
-def _replace_dir(source: Path, destination: Path) -> None:
-    """Copy ``source`` to ``destination``, swapping out any old copy only at the end."""
+def _new_copy(source: Path, destination: Path) -> Path:
+    """Copy ``source`` beside ``destination`` as ``<name>.new`` (a folder or a file); return the copy."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     new = destination.with_name(destination.name + ".new")
-    old = destination.with_name(destination.name + ".old")
-    shutil.rmtree(new, ignore_errors=True)
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.copytree(source, new)
-    if destination.exists():
-        destination.rename(old)
-    new.rename(destination)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(new)
+    if source.is_dir():
+        shutil.copytree(source, new)
+    else:
+        shutil.copyfile(source, new)
+    return new
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+# Pages Sphinx writes that are not documents of the book.
+_SPECIAL_PAGES = {"index.html", "search.html", "genindex.html"}
+
+
+def drop_stale_pages(html: Path, stage_dir: Path) -> list[Path]:
+    """Delete the pages of documents the book no longer has; return them.
+
+    Sphinx writes the pages of the current documents and never deletes an old one, so the
+    chapter of an authority taken out of the manifest would stay published (and its HTML
+    is reused when no source changed). A page stays only if its source is staged.
+    """
+    dropped = []
+    for page in sorted(html.rglob("*.html")):
+        relative = page.relative_to(html)
+        if relative.parts[0].startswith("_") or relative.as_posix() in _SPECIAL_PAGES:
+            continue
+        source = stage_dir / relative.with_suffix("")
+        if not any(source.with_suffix(suffix).is_file() for suffix in (".ipynb", ".md")):
+            page.unlink()
+            dropped.append(relative)
+    return dropped
 
 
 def publish(targets: Targets, html: Path) -> None:
-    """Copy the staged notebooks, ledgers, table of contents and HTML into place."""
+    """Put the staged notebooks, ledgers, pages, table of contents and HTML in place, all or nothing.
+
+    Everything is first copied beside its destination (``<name>.new``), which is where a
+    full disk or a read-only folder fails, leaving the last good book as it was. Then each
+    destination is swapped for its copy by renames, which need no space; should a rename
+    fail, the ones done are undone. The old copies are deleted only at the end.
+    """
     stage_book = targets.stage_dir / "book"
-    for folder in ("pilots", "results"):
-        _replace_dir(stage_book / folder, targets.book_dir / folder)
+    wanted = [(stage_book / folder, targets.book_dir / folder) for folder in ("pilots", "results")]
     for page in ("synthesis.ipynb", "logic_model.ipynb", *GENERATED_PAGES):
-        _write_if_changed(targets.book_dir / page, (stage_book / page).read_bytes())
-    _write_if_changed(targets.toc_path, (targets.stage_dir / "_toc.yml").read_bytes())
-    _replace_dir(html, targets.html_dir)
+        destination = targets.book_dir / page
+        if not destination.is_file() or destination.read_bytes() != (stage_book / page).read_bytes():
+            wanted.append((stage_book / page, destination))
+    toc = targets.stage_dir / "_toc.yml"
+    if not targets.toc_path.is_file() or targets.toc_path.read_bytes() != toc.read_bytes():
+        wanted.append((toc, targets.toc_path))
+    wanted.append((html, targets.html_dir))
+    copies = []
+    try:
+        for source, destination in wanted:
+            copies.append((_new_copy(source, destination), destination))
+    except OSError:
+        for new, _ in copies:
+            _remove(new)
+        _remove(wanted[len(copies)][1].with_name(wanted[len(copies)][1].name + ".new"))
+        raise
+    swapped = []
+    try:
+        for new, destination in copies:
+            old = destination.with_name(destination.name + ".old")
+            _remove(old)
+            if destination.exists():
+                destination.rename(old)
+            new.rename(destination)
+            swapped.append((destination, old))
+    except OSError:
+        for destination, old in reversed(swapped):
+            _remove(destination)
+            if old.exists():
+                old.rename(destination)
+        for new, _ in copies:
+            _remove(new)
+        raise
+    for _, old in swapped:
+        _remove(old)
+
+
+@contextlib.contextmanager
+def build_lock(targets: Targets) -> Iterator[None]:
+    """Hold the output folder's lock for the whole build: a second build there stops with a clear message.
+
+    The lock is ``build.lock`` beside the staging folder (``fcntl.flock``): the operating
+    system releases it when the process ends, however it ends, so a stopped build leaves
+    no stale lock behind.
+    """
+    path = targets.stage_dir.parent / "build.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BuildError(
+                f"another build is writing to {portable(path.parent)} ({holder}): wait for it to finish, "
+                "then build again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}, started {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -544,6 +640,7 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop
             _say("      Checking every page for disclosure before publishing")
             check_disclosure(html, [raw_tables, tables], targets.data_dir)
         marker.write_text(digest, encoding="utf-8")  # only for HTML that passed every check
+    drop_stale_pages(html, targets.stage_dir)
     _say("[5/5] Publishing the notebooks, results ledger and HTML")
     publish(targets, html)
     shutil.rmtree(targets.runs_dir, ignore_errors=True)
@@ -589,13 +686,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         targets = targets_from_args(args.data, args.manifest, args.out)
         salt = {} if is_synthetic(targets) else {SALT_ENV: salt_for(targets.stage_dir.parent)}
-        with _environment(salt):
+        with build_lock(targets), _environment(salt):
             build(targets, jobs=args.jobs, drop_unknown_columns=args.drop_unknown_columns)
     except (ProtocolError, ManifestError, DataValidationError) as error:
         print(f"Build stopped: invalid input. Nothing was changed.\n{error}", file=sys.stderr)
         return 2
     except BuildError as error:
         print(f"Build failed. The last good book was left in place.\n{error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk, a read-only or missing folder, a file another program holds
+        where = f": {error.filename}" if error.filename else ""
+        reason = error.strerror or str(error)
+        print(f"Build failed. The last good book was left in place.\n{reason}{where}", file=sys.stderr)
         return 1
     return 0
 

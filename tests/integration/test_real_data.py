@@ -157,3 +157,25 @@ def test_pages_that_fail_the_disclosure_check_are_never_published_or_reused(tmp_
     assert build.main(["--data", str(tmp_path / "data"), "--out", str(out)]) == 0
     assert checked == [None]  # the same pages were checked again, not reused unchecked
     assert (targets.html_dir / "book" / "pilots" / "wigan.html").is_file()
+
+
+def test_an_authority_taken_out_leaves_no_page_notebook_or_index_entry(tmp_path, pilots):
+    from sphinx.search import js_index
+
+    out, data = tmp_path / "out", tmp_path / "data"
+    wigan, hillingdon = (next(p for p in pilots if p.slug == slug) for slug in ("wigan", "hillingdon"))
+    write_tables(generate([wigan, hillingdon]), data)
+    (data / "pilots.yml").write_text(manifest_text([hillingdon, wigan]), encoding="utf-8")
+    assert build.main(["--data", str(data), "--out", str(out)]) == 0
+    assert (out / "html" / "book" / "pilots" / "wigan.html").is_file()
+    # Wigan leaves the manifest (and its rows the data folder).
+    write_tables(generate([hillingdon]), data)
+    (data / "pilots.yml").write_text(manifest_text([hillingdon]), encoding="utf-8")
+    assert build.main(["--data", str(data), "--out", str(out)]) == 0
+    published = {p.relative_to(out / "html").as_posix() for p in (out / "html").rglob("*") if p.is_file()}
+    assert "book/pilots/hillingdon.html" in published
+    assert not [name for name in published if "wigan" in name]
+    assert not [p for p in (out / "book").rglob("*wigan*")]
+    index = js_index.loads((out / "html" / "searchindex.js").read_text(encoding="utf-8"))
+    assert not [doc for doc in index["docnames"] if "wigan" in doc]
+    assert all(pages != [] for pages in index["terms"].values())
