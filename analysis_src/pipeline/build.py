@@ -18,6 +18,7 @@ import html
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -45,7 +46,7 @@ from analysis_src.inputs.contracts import (
 from analysis_src.inputs.manifest import ManifestError, Pilot, load_manifest, manifest_text
 from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT, SYNTHETIC_DATA_DIR, TEMPLATES_DIR
 from analysis_src.pipeline.incremental import authority_hash, code_hash, is_current, programme_hash
-from analysis_src.pipeline.runs import Run, portable, run_all
+from analysis_src.pipeline.runs import Run, portable, run_all, stop_children
 from analysis_src.report.charts import write_vega_bundle
 from analysis_src.report.gate import disclosure_findings, external_references
 from analysis_src.report.ledger import harvest, harvest_suppressions, ledger_text, suppressions_text
@@ -59,6 +60,14 @@ CONFIG_PATH = PROJECT_ROOT / "_config.yml"
 TOC_PATH = PROJECT_ROOT / "_toc.yml"
 # Generated pages (report/templates/pages): written by every build, published into book/ by the synthetic build.
 GENERATED_PAGES = PAGE_NAMES
+
+
+class BuildStopped(Exception):
+    """The build was stopped by a signal (SIGTERM, SIGINT); the message names it."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise BuildStopped(signal.Signals(signum).name)
 
 
 class BuildError(RuntimeError):
@@ -472,7 +481,7 @@ def publish(targets: Targets, html: Path) -> None:
     try:
         for source, destination in wanted:
             copies.append((_new_copy(source, destination), destination))
-    except OSError:
+    except BaseException:  # a full disk, a refused write, or the build stopped by a signal
         for new, _ in copies:
             _remove(new)
         _remove(wanted[len(copies)][1].with_name(wanted[len(copies)][1].name + ".new"))
@@ -486,7 +495,7 @@ def publish(targets: Targets, html: Path) -> None:
                 destination.rename(old)
             new.rename(destination)
             swapped.append((destination, old))
-    except OSError:
+    except BaseException:
         for destination, old in reversed(swapped):
             _remove(destination)
             if old.exists():
@@ -683,6 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1; found {args.jobs}")
+    for stopping in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stopping, _stop)
     try:
         targets = targets_from_args(args.data, args.manifest, args.out)
         salt = {} if is_synthetic(targets) else {SALT_ENV: salt_for(targets.stage_dir.parent)}
@@ -694,6 +705,14 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as error:
         print(f"Build failed. The last good book was left in place.\n{error}", file=sys.stderr)
         return 1
+    except BuildStopped as error:
+        stop_children()  # the HTML build's process too, if the signal came then
+        print(
+            f"Build stopped by {error}: every worker and kernel was stopped. The last good book was left "
+            "in place; the next build starts where this one stopped.",
+            file=sys.stderr,
+        )
+        return 128 + signal.Signals[str(error)].value
     except OSError as error:  # a full disk, a read-only or missing folder, a file another program holds
         where = f": {error.filename}" if error.filename else ""
         reason = error.strerror or str(error)

@@ -8,6 +8,7 @@ each failure is returned with its authority, cell and error.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -16,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from tqdm import tqdm
 
 from analysis_src.paths import PROJECT_ROOT
@@ -107,6 +109,31 @@ def run_one(run: Run) -> str | None:
     return None
 
 
+def _is_resource_tracker(process: psutil.Process) -> bool:
+    """multiprocessing's own helper, which ends with this process and is needed until then."""
+    try:
+        return "resource_tracker" in " ".join(process.cmdline())
+    except psutil.Error:
+        return False
+
+
+def stop_children(grace: float = 5.0) -> None:
+    """Stop every process this one started (notebook workers and their kernels), however deep.
+
+    Each is asked to terminate, and killed if it has not ended after ``grace`` seconds.
+    Kernels run in sessions of their own, so stopping a worker's process group would miss them.
+    """
+    children = [child for child in psutil.Process().children(recursive=True) if not _is_resource_tracker(child)]
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=grace)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(alive, timeout=grace)
+
+
 def run_all(
     runs: Iterable[Run], jobs: int | None = None, progress: bool = True, runner: Callable[[Run], str | None] = run_one
 ) -> dict[str, str]:
@@ -145,14 +172,24 @@ def run_all(
             print(f"    {done}/{len(runs)} {run.label}: {'FAILED' if failure else 'done'}", flush=True)
 
     if jobs == 1 or len(runs) == 1:
-        for run in runs:
-            finished(run, runner(run))
+        try:
+            for run in runs:
+                finished(run, runner(run))
+        except BaseException:  # stopped (a signal, Ctrl-C): no kernel may outlive the build
+            stop_children()
+            raise
     else:
         # "spawn": a clean interpreter per worker, no state inherited from the parent.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=context)
+        try:
             futures = {pool.submit(runner, run): run for run in runs}
             for future in as_completed(futures):
                 finished(futures[future], future.result())
+        except BaseException:
+            stop_children()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     bar.close()
     return dict(sorted(failures.items()))
