@@ -110,7 +110,7 @@ def run_one(run: Run) -> str | None:
 
 
 def _is_resource_tracker(process: psutil.Process) -> bool:
-    """multiprocessing's own helper, which ends with this process and is needed until then."""
+    """Whether this is the helper of multiprocessing, which ends with this process and is needed until then."""
     try:
         return "resource_tracker" in " ".join(process.cmdline())
     except psutil.Error:

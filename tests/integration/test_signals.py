@@ -1,4 +1,4 @@
-"""A build stopped by SIGTERM or SIGINT stops every worker and kernel, keeps the last good book, and the next recovers."""
+"""A build stopped by SIGTERM or SIGINT stops every worker and kernel, keeps the last good book; the next recovers."""
 
 import signal
 import subprocess
