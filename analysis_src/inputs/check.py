@@ -36,7 +36,7 @@ def check_folder(data_dir: Path, manifest: Path | None = None, drop_unknown_colu
     tables, notes = read_tables(data_dir, present, drop_unknown_columns=drop_unknown_columns)
     lines = [f"Manifest {manifest}: {len(pilots)} pilot(s); with data in {data_dir}: "]
     lines[0] += ", ".join(f"{p.name} ({p.la_code})" for p in present)
-    lines += [f"  normalised: {note}" for note in notes]
+    lines += [f"  {'' if note.action.startswith('warning') else 'normalised: '}{note}" for note in notes]
     rows = {name: len(frame) for name, frame in vars(tables).items() if frame is not None}
     lines.append("OK: every table meets the contract (" + ", ".join(f"{n} {k} rows" for k, n in rows.items()) + ").")
     return lines

@@ -249,6 +249,44 @@ def _reference_problems(name: str, frame: pd.DataFrame, file: str, tables: dict)
     return problems
 
 
+# Tables an authority may return empty (the chapter says so); with no spending there is no chapter.
+MAY_BE_EMPTY = {
+    "staff_survey": "no staff questionnaire was returned",
+    "family_survey": "no family questionnaire was returned",
+}
+
+
+def coverage(
+    tables: dict[str, pd.DataFrame | None], labels: dict[str, str], pilots: list[Pilot]
+) -> tuple[list[Problem], list[Note]]:
+    """Each authority's rows in each table: what stops a build, and what its chapter will state.
+
+    An authority with no spending in the log, or no families, or no monthly returns cannot
+    have a chapter (its figures would be zeros that look like findings): a problem. One
+    with no rows in a questionnaire gets a chapter that says the return is missing: a
+    warning. ``make check`` and ``make book`` both run this, so they say the same.
+    """
+    problems, warnings_ = [], []
+    for name, frame in tables.items():
+        if frame is None or name in RANDOMISED_ONLY or "la_code" not in frame.columns:
+            continue
+        present = set(frame["la_code"].dropna().astype(int))
+        for pilot in pilots:
+            if pilot.la_code in present:
+                continue
+            file = labels.get(name, name)
+            if name in MAY_BE_EMPTY:
+                what = f"warning: no rows for {pilot.name} ({pilot.la_code}): the chapter says {MAY_BE_EMPTY[name]}"
+                warnings_.append(Note(file, "la_code", (), what))
+            else:
+                rule = (
+                    f"no rows for {pilot.name} ({pilot.la_code}): a chapter needs its {name.replace('_', ' ')} "
+                    "(an authority that has not spent yet is left out of the manifest until it has)"
+                )
+                problems.append(Problem(file, "la_code", (), rule))
+    return problems, warnings_
+
+
 @dataclass
 class Tables:
     """The validated input tables, typed. Absent optional tables are ``None``."""
@@ -339,6 +377,10 @@ def read_tables(
         problems += _window_problems(name, frame, labels[name], pilots)
         problems += _reference_problems(name, frame, labels[name], tables)
     problems += cross_table_problems(tables, labels)
+    if authorities is None:  # a chapter reads its own rows only: the whole folder was checked before
+        gaps, warnings_ = coverage(tables, labels, pilots)
+        problems += gaps
+        notes += warnings_
     if problems:
         raise DataValidationError(problems)
     # Spreadsheet row numbers were needed for the messages only: the analysis gets plain row positions.

@@ -628,7 +628,7 @@ def build(targets: Targets, jobs: int | None = None, progress: bool = True, drop
     _say(f"[2/5] Validating the data in {portable(targets.data_dir)}")
     tables, notes = read_tables(targets.data_dir, pilots, drop_unknown_columns=drop_unknown_columns)
     for note in notes:
-        _say(f"  normalised: {note}")
+        _say(f"  {'' if note.action.startswith('warning') else 'normalised: '}{note}")
     salt = os.environ.get(SALT_ENV)
     raw_tables, tables = tables, (pseudonymise(tables, salt) if salt else tables)
     _say(f"[3/5] Running the notebooks of {len(pilots)} pilots and the synthesis with papermill")

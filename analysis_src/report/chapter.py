@@ -23,7 +23,7 @@ from analysis_src.analysis.outcomes import INDICATORS, its_figures, its_model_te
 from analysis_src.analysis.spend import distribution_figures, spend_summary
 from analysis_src.config import protocol
 from analysis_src.disclosure import show_count, show_share
-from analysis_src.inputs.contracts import Tables, load_tables
+from analysis_src.inputs.contracts import MAY_BE_EMPTY, Tables, load_tables
 from analysis_src.inputs.manifest import Pilot, load_manifest, pilot_by_slug
 from analysis_src.paths import MANIFEST_PATH, resolve
 
@@ -141,6 +141,7 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
         "its": _its_text(figures),
         "its_model": its_model_text(int(figures["outcomes.its.pre_months"])),
         "acceptability": _acceptability_text(figures),
+        "survey_returns": survey_returns_text(chapter),
         "trial_pointer": (
             f"{pilot.name} randomised families: the consequences by arm are on the page "
             f"[{pilot.name}: the randomised comparison]({pilot.slug}_trial.html)."
@@ -231,8 +232,23 @@ def _its_text(figures: dict[str, float]) -> str:
     return text
 
 
+def survey_returns_text(chapter: Chapter) -> str:
+    """Which questionnaires the authority returned, in words: a missing return is said, not left out silently."""
+    missing = [
+        what
+        for name, what in MAY_BE_EMPTY.items()
+        if getattr(chapter.tables, name) is None or getattr(chapter.tables, name).empty
+    ]
+    if not missing:
+        return "Both questionnaires were returned: staff and families."
+    said = " and ".join(missing)
+    return f"For {chapter.pilot.name}, {said}: the answers below are not available (`x`) for that group."
+
+
 def _acceptability_text(figures: dict[str, float]) -> str:
     key = "acceptability.family_change"
+    if not any(name.startswith("acceptability.family_t") for name in figures):
+        return "No family questionnaire was returned, so the two waves cannot be compared (`x`)."
     if f"{key}.pairs" not in figures or show_count(figures[f"{key}.pairs"]) == "c":
         return "Too few families answered at both T1 and T2 to compare the two waves (`c` or `x`)."
     among = f"Among the {show_count(figures[f'{key}.pairs'])} families who answered at both T1 and T2, "

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis_src.config import protocol
 from analysis_src.disclosure import notes
-from analysis_src.inputs.contracts import load_dictionary, type_text
+from analysis_src.inputs.contracts import MAY_BE_EMPTY, load_dictionary, type_text
 from analysis_src.inputs.readers import HANDLED, PERSONAL_COLUMNS
 from analysis_src.inputs.rules import load_rules
 from analysis_src.paths import PROJECT_ROOT, SIMULATION_PATH, TEMPLATES_DIR
@@ -81,7 +81,21 @@ def handled_problems() -> list[tuple[str, str]]:
         (f"A row that breaks a rule across tables: {rule['rule']}", "rejected: both files and rows are named")
         for rule in load_rules()
     ]
-    return [*HANDLED[:-1], *rules, HANDLED[-1]]
+    files = {name: table["file"] for name, table in load_dictionary().items()}
+    returns = [
+        (
+            f"An authority with no rows in {files[name]}",
+            f"built, with a warning: the chapter says {what}",
+        )
+        for name, what in MAY_BE_EMPTY.items()
+    ]
+    returns.append(
+        (
+            "An authority with no rows in the spend log, families or monthly returns (no spending yet)",
+            "rejected by `make check` and `make book` alike, naming the authority and the table",
+        )
+    )
+    return [*HANDLED[:-1], *rules, *returns, HANDLED[-1]]
 
 
 def ledger_keys_markdown(heading_level: int = 2) -> str:

@@ -34,3 +34,30 @@ def test_normalisations_are_listed(capsys, data_copy):
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert check.main(["--data", str(data_copy)]) == 0
     assert "normalised:" in capsys.readouterr().out
+
+
+def _drop_authority(data_copy, file, code):
+    from conftest import read_text_table, write_text_table
+
+    frame = read_text_table(data_copy / file)
+    write_text_table(frame[frame["la_code"] != str(code)], data_copy / file)
+
+
+def test_a_questionnaire_not_returned_is_a_warning_that_the_chapter_will_state(capsys, data_copy):
+    _drop_authority(data_copy, "staff_survey.csv", 359)
+    assert check.main(["--data", str(data_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: no rows for Wigan (359): the chapter says no staff questionnaire was returned" in out
+
+
+def test_an_authority_without_spending_is_refused_by_check_and_build_with_the_same_message(capsys, data_copy, tmp_path):
+    from analysis_src.pipeline import build
+
+    _drop_authority(data_copy, "transactions.csv", 359)
+    assert check.main(["--data", str(data_copy)]) == 2
+    checked = capsys.readouterr().err
+    assert build.main(["--data", str(data_copy), "--out", str(tmp_path / "out")]) == 2
+    built = capsys.readouterr().err
+    line = next(line for line in checked.splitlines() if "no rows for Wigan (359)" in line)
+    assert "a chapter needs its transactions" in line and line in built.splitlines()
+    assert not (tmp_path / "out" / "html").exists()

@@ -111,3 +111,16 @@ def test_acceptability_text_when_no_family_changed_its_answer():
     figures |= acceptability_figures(chapter.tables.staff_survey, survey)
     text = chapter_texts(chapter, figures)["acceptability"]
     assert "every family gave the same rating" in text and "Too few" not in text
+
+
+def test_a_missing_questionnaire_is_said_in_words(pilots):
+    from analysis_src.report.chapter import Chapter, survey_returns_text
+
+    chapter = load_chapter("wigan", "synthetic_data")
+    assert survey_returns_text(chapter) == "Both questionnaires were returned: staff and families."
+    empty = dataclasses.replace(chapter.tables, staff_survey=chapter.tables.staff_survey.iloc[0:0])
+    text = survey_returns_text(Chapter(pilot=chapter.pilot, tables=empty))
+    assert (
+        text
+        == "For Wigan, no staff questionnaire was returned: the answers below are not available (`x`) for that group."
+    )
