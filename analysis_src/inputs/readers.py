@@ -247,6 +247,9 @@ def _read_xlsx(path: Path, table_name: str, columns: dict) -> RawTable:
     header = ["" if value is None else str(value) for value in rows[0]]
     while header and header[-1] == "":  # Excel reports formatted but empty columns
         header.pop()
+    problems = [p for p in _header_problems(file, header) if p.column != "(header)"]  # a sheet has no delimiter
+    if problems:
+        return RawTable(None, file, notes, problems)
     kinds = [columns.get(_canonical_name(name), {}).get("type") for name in header]
     body = [[_cell_text(value, kind) for value, kind in zip(row, kinds, strict=False)] for row in rows[1:]]
     body = [row + [""] * (len(header) - len(row)) for row in body]

@@ -305,3 +305,15 @@ def test_a_column_that_appears_twice_is_named_with_its_positions(data_copy, pilo
     _header_case(data_copy, "allocation_log.csv", twice)
     (problem,) = _check_problems(data_copy, pilots)
     assert "column 'la_code', row 1: the column name appears more than once (columns 2, 8)" in problem
+
+
+def test_a_column_that_appears_twice_in_a_workbook_is_named(data_copy, pilots):
+    def twice(worksheet):
+        worksheet.cell(row=1, column=worksheet.max_column + 1, value="La Code")
+
+    _as_workbook(data_copy, "staff_survey", change=twice)
+    (problem,) = _problems(data_copy, pilots)
+    assert (
+        "staff_survey.xlsx (sheet 'staff_survey'): column 'la_code', row 1: the column name appears more than once"
+        in (problem)
+    )
