@@ -111,11 +111,18 @@ def category_figures(transactions: pd.DataFrame) -> dict[str, float]:
 
 
 def largest_uses(transactions: pd.DataFrame, count: int = 10) -> pd.DataFrame:
-    """The categories of the ``count`` largest transactions: categories only, never amounts or families."""
+    """The categories of the ``count`` largest transactions: categories only, never amounts, counts or families.
+
+    How many of the largest fell in a category would be a count of a few families' spending,
+    so the categories are listed, the most frequent first, without their counts.
+    """
     top = categorised(transactions).nlargest(count, "amount_gbp", keep="first")
     labels = load_rules().labels
-    table = top["derived_category"].map(lambda c: labels.get(c, "Uncategorised")).value_counts()
-    return table.rename_axis("Category").rename(f"Of the {len(top)} largest transactions").to_frame()
+    ranked = top["derived_category"].map(lambda c: labels.get(c, "Uncategorised")).value_counts(sort=False)
+    ranked = ranked.sort_index().sort_values(ascending=False, kind="stable")
+    return pd.DataFrame({f"Categories of the {len(top)} largest transactions": list(ranked.index)}).set_axis(
+        range(1, len(ranked) + 1)
+    )
 
 
 def hidden_categories(table: pd.DataFrame) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import altair as alt
@@ -132,14 +133,57 @@ def funnel_shown(figures: dict[str, float]) -> dict[str, str]:
             rounded = round_count(
                 counts[key], key, exact, _FUNNEL_SPLITS, base=base, facts=published, values=counts.to_dict()
             )
-            if rounded is not None:
-                shown[key] = f"≈{rounded}, nearest {base}"
+            tried = {**shown, key: f"≈{rounded}, nearest {base}"}
+            if rounded is not None and not funnel_reader_pins(tried, stages):
+                shown = tried
                 published.append(Fact({key: 1.0}, *rounding_band(float(rounded.replace(",", "")), base)))
                 record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", ROUNDED)
                 break
         else:
             record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", SECONDARY)
     return shown
+
+
+def _possible(text: str, limit: int) -> range:
+    """The whole values a reader takes a published stage to be: exact, a rounding band, or anything for ``c``."""
+    if text == SUPPRESSED:
+        return range(0, limit + 1)
+    value = int(re.match(r"≈?([\d,]+)", text).group(1).replace(",", ""))
+    if not text.startswith("≈"):
+        return range(value, value + 1)
+    low, high = rounding_band(value, int(text.rpartition(" ")[2]))
+    return range(max(low, 0), high + 1)
+
+
+def funnel_reader_pins(shown: dict[str, str], stages: dict[str, int]) -> bool:
+    """Whether a reader who tries every funnel the page allows pins a drop of 1 to 5 between two stages.
+
+    The reader knows the stages are nested, and also why a stage is rounded or hidden: some
+    stage or drop is 1 to 5, so every funnel without one is ruled out (with applied "≈80,
+    nearest 5" beside 78 with spending, 78 applied would have needed no rounding, which
+    leaves 1 to 4 who applied and never spent). A drop is pinned when the funnels left put
+    it only at values from 1 to 5, or at a single one of them. Tried by brute force.
+    """
+    keys = list(FUNNEL_STAGES)
+    limit = max(stages.values()) + 20
+    options = [_possible(shown[key], limit) for key in keys]
+    protected = any(shown[key] != f"{stages[key]:,.0f}" for key in keys)
+    largest = protocol.current().disclosure.largest_suppressed_count
+    values: list[set[int]] = [set() for _ in range(len(keys) - 1)]
+    for world in itertools.product(*options):
+        if any(a < b for a, b in itertools.pairwise(world)) or world[-1] < 0:
+            continue
+        drops = [a - b for a, b in itertools.pairwise(world)]
+        if protected and not any(0 < n <= largest for n in (*world, *drops)):
+            continue  # nothing in this funnel would have needed protecting
+        for i, drop in enumerate(drops):
+            values[i].add(drop)
+    small = set(range(1, largest + 1))
+    truth = [a - b for a, b in itertools.pairwise(stages[key] for key in keys)]
+    return any(
+        0 < true <= largest and (possible <= small or len(possible & small) == 1)
+        for true, possible in zip(truth, values, strict=True)
+    )
 
 
 def funnel_text(figures: dict[str, float]) -> str:

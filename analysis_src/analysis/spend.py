@@ -11,6 +11,7 @@ from analysis_src.disclosure import (
     NOT_APPLICABLE,
     SUPPRESSED,
     enough_people,
+    is_small,
     protect_lines,
     record,
     show_count,
@@ -238,13 +239,34 @@ def transaction_size_description() -> str:
     )
 
 
+def few_family_bands_merged(transactions: pd.DataFrame, edges: list[float]) -> list[float]:
+    """Band edges with every band of 1 to 5 families' transactions merged into the band below it.
+
+    A band of large transactions made for one or two families tells their spending; merged
+    with the band below ("£1,000+"), every band holds the transactions of no family or of
+    more than five, and the bands still add up to the published number of transactions.
+    """
+    edges = list(edges)
+    while len(edges) > 2:
+        bands = pd.cut(transactions["amount_gbp"], edges, right=False, labels=False)
+        families = transactions.groupby(bands)["family_id"].nunique().reindex(range(len(edges) - 1), fill_value=0)
+        small = [i for i, n in families.items() if is_small(n)]
+        if not small:
+            break
+        # The highest small band joins the one below it (the lowest joins the one above).
+        band = small[-1]
+        edges.pop(band if band > 0 else 1)
+    return edges
+
+
 def transaction_size_chart(pilot: Pilot, transactions: pd.DataFrame) -> alt.Chart:
     """Distribution of transaction sizes in log-spaced bands; those under the small-transaction line highlighted."""
     spend = protocol.current().spend
-    edges = transaction_bins()
+    edges = few_family_bands_merged(transactions, transaction_bins())
     data = binned(transactions["amount_gbp"], edges, "transactions")
     title = f"{pilot.name}: transaction sizes (bands widen on a log scale; under {spend.small_label} highlighted)"
-    last_small_band = _bin_labels(edges)[edges.index(spend.small_transaction_gbp) - 1]
+    line = spend.small_transaction_gbp
+    last_small_band = _bin_labels(edges)[edges.index(line) - 1] if line in edges[1:] else None
     return histogram_chart(data, "transactions", title, "Transaction size", highlight=last_small_band)
 
 

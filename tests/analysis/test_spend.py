@@ -142,3 +142,20 @@ def test_per_family_bands_survive_the_share_over_budget(pilot):
     facts += [Fact.value(band, value) for band, value in bands.dropna().items()]
     assert disclosures(facts, list(bands.index[bands.isna()])) == {}
     assert distribution_figures(pilot, transactions)["spend.families_over_budget"] == 32
+
+
+def test_a_band_of_large_transactions_for_few_families_joins_the_band_below():
+    import pandas as pd
+
+    from analysis_src.analysis.spend import few_family_bands_merged
+
+    many = [(f"F{i}", 30.0) for i in range(40)] + [(f"F{i}", 300.0) for i in range(10)]
+    few = [("F1", 2500.0), ("F2", 3000.0), ("F2", 1500.0)]  # two families' large items
+    transactions = pd.DataFrame(many + few, columns=["family_id", "amount_gbp"])
+    edges = [0, 20, 100, 500, 1000, 2000, float("inf")]
+    merged = few_family_bands_merged(transactions, edges)
+    assert merged == [0, 20, 100, float("inf")]  # £100+ holds the 10 families at £300 and the two large ones
+    bands = pd.cut(transactions["amount_gbp"], merged, right=False, labels=False)
+    families = transactions.groupby(bands)["family_id"].nunique()
+    assert all(n == 0 or n > 5 for n in families)
+    assert few_family_bands_merged(transactions.iloc[:50], [0, 20, 100, 500]) == [0, 20, 100, 500]
