@@ -20,10 +20,9 @@ from analysis_src.disclosure import (
     protect_table,
     quiet,
     record,
-    round_count,
+    round_where_safe,
     rounding_band,
 )
-from analysis_src.disclosure.audit import Fact
 from analysis_src.inputs.manifest import Pilot
 
 COHORT_KEYS = {"0-4": "age_0_4", "5-9": "age_5_9", "10-17": "age_10_17"}
@@ -122,25 +121,17 @@ def funnel_shown(figures: dict[str, float]) -> dict[str, str]:
         mask = protect_lines(counts, identities=identities, keep={"with_spend"}, displayed=list(stages))
     shown = {key: SUPPRESSED if mask[key] else f"{value:,.0f}" for key, value in stages.items()}
     exact = {key: float(counts[key]) for key in counts.index if not mask[key]}
-    published = []  # each rounding published so far, which the next must be checked against
+
+    def unseen(key: str, text: str, so_far: dict) -> bool:  # by the reader who knows why a stage was rounded
+        return not funnel_reader_pins({**shown, **so_far, key: text}, stages)
+
+    rounded = round_where_safe(counts, mask, _FUNNEL_SPLITS, exact, cells=list(stages), accept=unseen)
     for key in stages:
         if not mask[key]:
             continue
-        if is_small(stages[key]):
-            record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", PRIMARY)
-            continue
-        for base in (5, 10):
-            rounded = round_count(
-                counts[key], key, exact, _FUNNEL_SPLITS, base=base, facts=published, values=counts.to_dict()
-            )
-            tried = {**shown, key: f"≈{rounded}, nearest {base}"}
-            if rounded is not None and not funnel_reader_pins(tried, stages):
-                shown = tried
-                published.append(Fact({key: 1.0}, *rounding_band(float(rounded.replace(",", "")), base)))
-                record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", ROUNDED)
-                break
-        else:
-            record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", SECONDARY)
+        shown[key] = rounded.get(key, shown[key])
+        rule = ROUNDED if key in rounded else PRIMARY if is_small(stages[key]) else SECONDARY
+        record(FUNNEL_WHERE, FUNNEL_STAGES[key], "families", rule)
     return shown
 
 

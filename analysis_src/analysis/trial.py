@@ -39,7 +39,7 @@ from analysis_src.disclosure import (
     protect_table,
     quiet,
     record,
-    round_count,
+    round_where_safe,
     rounding_band,
     show_count,
 )
@@ -710,18 +710,10 @@ def _consort_counts(n: dict[str, int]) -> dict[str, str]:
     )
     shown = {key: SUPPRESSED if mask[key] else f"{value:,.0f}" for key, value in counts.items()}
     exact = {key: float(counts[key]) for key in counts.index if not mask[key] or key in known}
-    published = [Fact.equals(received, counts[received].sum())]
-    for key in counts.index[mask]:
-        if is_small(counts[key]):
-            continue
-        for base in (5, 10):
-            rounded = round_count(counts[key], key, exact, splits, base=base, facts=published, values=counts.to_dict())
-            if rounded is not None:
-                shown[key] = f"≈{rounded}, nearest {base}"
-                record(CONSORT_WHERE, key, "n", ROUNDED)
-                value = float(rounded.replace(",", ""))
-                published.append(Fact({key: 1.0}, *rounding_band(value, base)))
-                break
+    received_total = Fact.equals(received, counts[received].sum())
+    for key, text in round_where_safe(counts, mask, splits, exact, facts=[received_total]).items():
+        shown[key] = text
+        record(CONSORT_WHERE, key, "n", ROUNDED)
     return shown
 
 

@@ -448,6 +448,38 @@ def round_half_up(value: float, base: int) -> int:
     return int(base * math.floor(value / base + 0.5))
 
 
+def round_where_safe(
+    counts: pd.Series,
+    mask: pd.Series,
+    splits: Sequence[Sequence[Hashable]],
+    exact: dict[Hashable, float],
+    cells: Iterable[Hashable] | None = None,
+    facts: Iterable[Fact] = (),
+    accept: Callable[[Hashable, str, dict[Hashable, str]], bool] | None = None,
+) -> dict[Hashable, str]:
+    """The hidden counts (other than 1 to 5) that can be shown rounded: ``{cell: "≈40, nearest 5"}``.
+
+    Each is rounded to the nearest 5, or else 10, where :func:`round_count` finds that the
+    determined reader pins no hidden count, given what is exact, the splits, ``facts`` and
+    every rounding made before it (in the order of ``cells``, all of ``counts`` by default).
+    ``accept(cell, text, rounded_so_far)`` may refuse a rounding that a reader the integer
+    programme does not model would see through.
+    """
+    published = list(facts)
+    rounded: dict[Hashable, str] = {}
+    for cell in counts.index if cells is None else cells:
+        if not mask[cell] or is_small(counts[cell]):
+            continue
+        for base in (5, 10):
+            value = round_count(counts[cell], cell, exact, splits, base=base, facts=published, values=counts.to_dict())
+            text = None if value is None else f"≈{value}, nearest {base}"
+            if text is not None and (accept is None or accept(cell, text, rounded)):
+                rounded[cell] = text
+                published.append(Fact({cell: 1.0}, *rounding_band(float(value.replace(",", "")), base)))
+                break
+    return rounded
+
+
 def round_count(
     value: float,
     cell: Hashable,
