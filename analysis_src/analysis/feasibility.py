@@ -49,6 +49,17 @@ def reach_against_plan(reached: int, planned: int | None) -> dict[str, float]:
     }
 
 
+def funnel_figures(families: pd.DataFrame, reached: int) -> dict[str, float]:
+    """The uptake funnel's stages: families referred, eligible, applied for and with any spending."""
+    eligible = families["eligible"] == "Y"
+    return {
+        "funnel.referred": len(families),
+        "funnel.eligible": int(eligible.sum()),
+        "funnel.applied": int((eligible & families["application_date"].notna()).sum()),
+        "funnel.with_spend": reached,
+    }
+
+
 def reach_figures(pilot: Pilot, families: pd.DataFrame, transactions: pd.DataFrame) -> dict[str, float]:
     """Ledger figures for reach: planned against reached, the uptake funnel, timing and cohorts.
 
@@ -66,16 +77,12 @@ def reach_figures(pilot: Pilot, families: pd.DataFrame, transactions: pd.DataFra
     """
     firsts = first_spend(transactions)
     reached = len(firsts)
-    eligible = families["eligible"] == "Y"
     spenders = families[families["family_id"].isin(firsts.index)].set_index("family_id")
     days = (firsts - spenders["referral_date"].reindex(firsts.index)).dt.days
     figures = {
         "feasibility.families_reached": reached,
         **reach_against_plan(reached, pilot.planned_families),
-        "funnel.referred": len(families),
-        "funnel.eligible": int(eligible.sum()),
-        "funnel.applied": int((eligible & families["application_date"].notna()).sum()),
-        "funnel.with_spend": reached,
+        **funnel_figures(families, reached),
         "timing.referral_to_first_spend_days.median": float(days.median()),
         "timing.referral_to_first_spend_days.q1": float(days.quantile(0.25)),
         "timing.referral_to_first_spend_days.q3": float(days.quantile(0.75)),

@@ -42,7 +42,7 @@ def spend_summary(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, float]:
         that look like findings.
     """
     if transactions.empty:
-        raise ValueError(f"{pilot.name}: no transactions in the spend log")
+        raise ValueError(f"{pilot.name}: no transactions in the spend log (see no_spending_summary)")
     amounts = transactions["amount_gbp"]
     total = float(amounts.sum())
     # No plan published: the key is left out (shown as `z`), never filled with another figure.
@@ -56,6 +56,23 @@ def spend_summary(pilot: Pilot, transactions: pd.DataFrame) -> dict[str, float]:
         "spend.share_of_expected": total / pilot.expected_spend_gbp,
         # No cheapest or dearest transaction: each is one family's spending.
         "spend.median_transaction_gbp": float(amounts.median()),
+    }
+
+
+def no_spending_summary(pilot: Pilot) -> dict[str, float]:
+    """The spend summary of a pilot with no transactions yet: the counts and total that add up across pilots.
+
+    Only figures that are truly zero are given (families with spending, transactions, pounds
+    spent); shares, medians and everything else about spending are left out and shown as
+    ``z`` (not applicable), never as zeros that look like findings.
+    """
+    planned = {} if pilot.planned_families is None else {"families.planned": pilot.planned_families}
+    return planned | {
+        "families.actual": pilot.actual_families,
+        "families.with_spend": 0,
+        "spend.transactions": 0,
+        "spend.total_gbp": 0.0,
+        "spend.expected_total_gbp": pilot.expected_spend_gbp,
     }
 
 

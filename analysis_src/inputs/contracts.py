@@ -249,11 +249,17 @@ def _reference_problems(name: str, frame: pd.DataFrame, file: str, tables: dict)
     return problems
 
 
-# Tables an authority may return empty (the chapter says so); with no spending there is no chapter.
-MAY_BE_EMPTY = {
+# Questionnaires an authority may not have returned (the chapter says so in words).
+SURVEYS_MAY_BE_EMPTY = {
     "staff_survey": "no staff questionnaire was returned",
     "family_survey": "no family questionnaire was returned",
 }
+# Tables an authority may return empty: it still gets a chapter, which says so.
+MAY_BE_EMPTY = SURVEYS_MAY_BE_EMPTY | {
+    "transactions": "no spending is recorded yet, and gives the referrals, outcomes and questionnaires only",
+}
+# ...except that a randomised comparison needs the spend log to know which families received a budget.
+NEEDED_WHEN_RANDOMISED = {"transactions": "the randomised comparison needs its spend log"}
 
 
 def coverage(
@@ -261,10 +267,11 @@ def coverage(
 ) -> tuple[list[Problem], list[Note]]:
     """Each authority's rows in each table: what stops a build, and what its chapter will state.
 
-    An authority with no spending in the log, or no families, or no monthly returns cannot
-    have a chapter (its figures would be zeros that look like findings): a problem. One
-    with no rows in a questionnaire gets a chapter that says the return is missing: a
-    warning. ``make check`` and ``make book`` both run this, so they say the same.
+    An authority with no families or no monthly returns cannot have a chapter (its figures
+    would be zeros that look like findings), nor can a randomised one with no spending: a
+    problem. One with no rows in a questionnaire, or with no spending yet, gets a chapter
+    that says so in words: a warning. ``make check`` and ``make book`` both run this, so
+    they say the same.
     """
     problems, warnings_ = [], []
     for name, frame in tables.items():
@@ -275,14 +282,14 @@ def coverage(
             if pilot.la_code in present:
                 continue
             file = labels.get(name, name)
-            if name in MAY_BE_EMPTY:
+            if pilot.randomised and name in NEEDED_WHEN_RANDOMISED:
+                rule = f"no rows for {pilot.name} ({pilot.la_code}): {NEEDED_WHEN_RANDOMISED[name]}"
+                problems.append(Problem(file, "la_code", (), rule))
+            elif name in MAY_BE_EMPTY:
                 what = f"warning: no rows for {pilot.name} ({pilot.la_code}): the chapter says {MAY_BE_EMPTY[name]}"
                 warnings_.append(Note(file, "la_code", (), what))
             else:
-                rule = (
-                    f"no rows for {pilot.name} ({pilot.la_code}): a chapter needs its {name.replace('_', ' ')} "
-                    "(an authority that has not spent yet is left out of the manifest until it has)"
-                )
+                rule = f"no rows for {pilot.name} ({pilot.la_code}): a chapter needs its {name.replace('_', ' ')}"
                 problems.append(Problem(file, "la_code", (), rule))
     return problems, warnings_
 

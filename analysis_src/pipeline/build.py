@@ -47,12 +47,15 @@ from analysis_src.inputs.manifest import ManifestError, Pilot, load_manifest, ma
 from analysis_src.paths import BOOK_DIR, BUILD_DIR, MANIFEST_PATH, PROJECT_ROOT, SYNTHETIC_DATA_DIR, TEMPLATES_DIR
 from analysis_src.pipeline.incremental import authority_hash, code_hash, is_current, programme_hash
 from analysis_src.pipeline.runs import Run, portable, run_all, stop_children
+from analysis_src.report.chapter import has_spending
 from analysis_src.report.charts import write_vega_bundle
 from analysis_src.report.gate import disclosure_findings, external_references
 from analysis_src.report.ledger import harvest, harvest_suppressions, ledger_text, suppressions_text
 from analysis_src.report.pages import PAGE_NAMES, data_note, generated_pages
 
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
+# The chapter of an authority with no spending yet: it says so, and gives what can be estimated.
+WAITING_TEMPLATE = TEMPLATES_DIR / "pilot_waiting.ipynb"
 SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
 TRIAL_TEMPLATE = TEMPLATES_DIR / "trial.ipynb"
 LOGIC_MODEL_TEMPLATE = TEMPLATES_DIR / "logic_model.ipynb"
@@ -235,7 +238,8 @@ def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
     for pilot in pilots:
         parameters = {"slug": pilot.slug, **common}
         digest = hashes[pilot.slug] = authority_hash(code, pilot, tables, parameters)
-        pages = [(f"pilots/{pilot.slug}.ipynb", CHAPTER_TEMPLATE, "chapter")]
+        chapter = CHAPTER_TEMPLATE if has_spending(pilot, tables) else WAITING_TEMPLATE
+        pages = [(f"pilots/{pilot.slug}.ipynb", chapter, "chapter")]
         if pilot.randomised:
             pages.append((f"pilots/{pilot.slug}_trial.ipynb", TRIAL_TEMPLATE, "randomised comparison"))
         authority_notebooks[pilot.slug] = [page for page, _, _ in pages]

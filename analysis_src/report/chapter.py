@@ -17,13 +17,13 @@ from analysis_src.analysis.acceptability import acceptability_figures
 from analysis_src.analysis.categories import category_figures
 from analysis_src.analysis.costs import cost_figures
 from analysis_src.analysis.effects import CONFIDENCE
-from analysis_src.analysis.feasibility import funnel_text, reach_figures
+from analysis_src.analysis.feasibility import funnel_figures, funnel_text, reach_figures
 from analysis_src.analysis.governance import approval_text, governance_figures
 from analysis_src.analysis.outcomes import INDICATORS, its_figures, its_model_text
-from analysis_src.analysis.spend import distribution_figures, spend_summary
+from analysis_src.analysis.spend import distribution_figures, no_spending_summary, spend_summary
 from analysis_src.config import protocol
 from analysis_src.disclosure import show_count, show_share
-from analysis_src.inputs.contracts import MAY_BE_EMPTY, Tables, load_tables
+from analysis_src.inputs.contracts import SURVEYS_MAY_BE_EMPTY, Tables, load_tables
 from analysis_src.inputs.manifest import Pilot, load_manifest, pilot_by_slug
 from analysis_src.paths import MANIFEST_PATH, resolve
 
@@ -97,6 +97,54 @@ def chapter_figures(chapter: Chapter) -> dict[str, float]:
     return figures
 
 
+def has_spending(pilot: Pilot, tables: Tables) -> bool:
+    """True when the spend log holds at least one of the authority's transactions."""
+    return bool((tables.transactions["la_code"] == pilot.la_code).any())
+
+
+def waiting_figures(chapter: Chapter) -> dict[str, float]:
+    """The ledger figures of a pilot that has not spent yet: its referrals, outcomes and questionnaires.
+
+    Nothing is computed from spending, as there is none: see :func:`no_spending_summary`.
+    """
+    pilot, tables = chapter.pilot, chapter.tables
+    figures = no_spending_summary(pilot) | {"feasibility.families_reached": 0}
+    figures |= funnel_figures(tables.families, 0)
+    figures |= its_figures(pilot, tables.monthly_returns)
+    figures |= acceptability_figures(tables.staff_survey, tables.family_survey)
+    return figures
+
+
+def pilot_figures(chapter: Chapter) -> dict[str, float]:
+    """The chapter's figures: :func:`chapter_figures`, or :func:`waiting_figures` before any spending."""
+    return chapter_figures(chapter) if has_spending(chapter.pilot, chapter.tables) else waiting_figures(chapter)
+
+
+def _common_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]:
+    """The sentences every chapter has, spending or not."""
+    return {
+        "funnel": funnel_text(figures),
+        "its": _its_text(figures),
+        "its_model": its_model_text(int(figures["outcomes.its.pre_months"])),
+        "acceptability": _acceptability_text(figures),
+        "survey_returns": survey_returns_text(chapter),
+    }
+
+
+def waiting_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]:
+    """The sentences of the chapter of a pilot with no spending yet, which say so."""
+    pilot = chapter.pilot
+    period = f"{pilot.start_date:%B %Y} to {pilot.end_date:%B %Y}"
+    waiting = (
+        f"The spend log holds no devolved-budget spending for {pilot.name}, whose pilot period is {period}. "
+        "How much was spent, on what, how spending decisions were made, how long families waited for it, and "
+        "the costs and consequences are therefore **not estimable** yet, and are left out rather than shown as "
+        "zeros. This chapter gives the families referred so far, the outcomes in the monthly returns and "
+        "the questionnaires returned."
+    )
+    return {"waiting": waiting, **_common_texts(chapter, figures)}
+
+
 def _count(number: float, singular: str, plural: str | None = None) -> str:
     word = singular if number == 1 else plural or singular + "s"
     return f"{number:,.0f} {word}"
@@ -134,14 +182,10 @@ def chapter_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
     )
     return {
         "reach": reach,
-        "funnel": funnel_text(figures),
+        **_common_texts(chapter, figures),
         "reached_against_plan": against_plan,
         "over_budget": over_budget,
         "governance": governance,
-        "its": _its_text(figures),
-        "its_model": its_model_text(int(figures["outcomes.its.pre_months"])),
-        "acceptability": _acceptability_text(figures),
-        "survey_returns": survey_returns_text(chapter),
         "trial_pointer": (
             f"{pilot.name} randomised families: the consequences by arm are on the page "
             f"[{pilot.name}: the randomised comparison]({pilot.slug}_trial.html)."
@@ -236,7 +280,7 @@ def survey_returns_text(chapter: Chapter) -> str:
     """Which questionnaires the authority returned, in words: a missing return is said, not left out silently."""
     missing = [
         what
-        for name, what in MAY_BE_EMPTY.items()
+        for name, what in SURVEYS_MAY_BE_EMPTY.items()
         if getattr(chapter.tables, name) is None or getattr(chapter.tables, name).empty
     ]
     if not missing:

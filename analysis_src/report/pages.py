@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis_src.config import protocol
 from analysis_src.disclosure import notes
-from analysis_src.inputs.contracts import MAY_BE_EMPTY, load_dictionary, type_text
+from analysis_src.inputs.contracts import MAY_BE_EMPTY, NEEDED_WHEN_RANDOMISED, load_dictionary, type_text
 from analysis_src.inputs.readers import HANDLED, PERSONAL_COLUMNS
 from analysis_src.inputs.rules import load_rules
 from analysis_src.paths import PROJECT_ROOT, SIMULATION_PATH, TEMPLATES_DIR
@@ -89,12 +89,16 @@ def handled_problems() -> list[tuple[str, str]]:
         )
         for name, what in MAY_BE_EMPTY.items()
     ]
-    returns.append(
+    returns += [
         (
-            "An authority with no rows in the spend log, families or monthly returns (no spending yet)",
+            f"A randomised authority with no rows in {files['transactions']}",
+            f"rejected by `make check` and `make book` alike: {NEEDED_WHEN_RANDOMISED['transactions']}",
+        ),
+        (
+            f"An authority with no rows in {files['families']} or {files['monthly_returns']}",
             "rejected by `make check` and `make book` alike, naming the authority and the table",
-        )
-    )
+        ),
+    ]
     return [*HANDLED[:-1], *rules, *returns, HANDLED[-1]]
 
 

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from analysis_src.analysis.governance import approval_hidden
-from analysis_src.analysis.spend import spend_summary
+from analysis_src.analysis.spend import no_spending_summary, spend_summary
 from analysis_src.config import protocol
 from analysis_src.config.protocol import percent
 from analysis_src.disclosure import SUPPRESSED, enough_people, show_count
@@ -42,7 +42,12 @@ def figure_a(pilots: list[Pilot], tables: Tables) -> pd.DataFrame:
 
 def synthesis_figures(pilots: list[Pilot], tables: Tables) -> dict[str, float]:
     """Programme-level ledger figures: sums over pilots of the chapter figures."""
-    per_pilot = [spend_summary(p, tables.for_authority(p.la_code).transactions) for p in pilots]
+    per_pilot = [
+        spend_summary(p, spent)
+        if len(spent := tables.for_authority(p.la_code).transactions)
+        else no_spending_summary(p)
+        for p in pilots
+    ]
     totals = {
         key: sum(figures[key] for figures in per_pilot)
         for key in (
@@ -57,6 +62,7 @@ def synthesis_figures(pilots: list[Pilot], tables: Tables) -> dict[str, float]:
     under_20 = (tables.transactions["amount_gbp"] < protocol.current().spend.small_transaction_gbp).mean()
     totals["spend.share_transactions_under_20"] = float(under_20)
     totals["pilots"] = len(pilots)
+    totals["pilots.without_spending"] = sum(figures["families.with_spend"] == 0 for figures in per_pilot)
     return totals
 
 
@@ -104,12 +110,12 @@ SHARES = [
 def pilot_ledgers(pilots: list[Pilot], tables: Tables) -> dict[str, dict[str, float]]:
     """Each pilot's figures, computed as its chapter (and trial page) compute them, keyed by pilot name."""
     from analysis_src.analysis.trial import trial_data_for, trial_figures
-    from analysis_src.report.chapter import Chapter, chapter_figures
+    from analysis_src.report.chapter import Chapter, pilot_figures
 
     ledgers = {}
     for pilot in pilots:
         chapter = Chapter(pilot=pilot, tables=tables.for_authority(pilot.la_code))
-        ledgers[pilot.name] = chapter_figures(chapter)
+        ledgers[pilot.name] = pilot_figures(chapter)
         if pilot.randomised:
             ledgers[pilot.name] |= trial_figures(trial_data_for(chapter))
     return ledgers
@@ -256,6 +262,24 @@ def approval_finding(ledgers: dict[str, dict[str, float]], pilots: list[Pilot]) 
     )
 
 
+def spending(ledgers: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The ledgers of the pilots with any spending: the others have nothing to compare on spending or reach."""
+    return {name: figures for name, figures in ledgers.items() if figures["families.with_spend"] > 0}
+
+
+def waiting_finding(ledgers: dict[str, dict[str, float]], pilots: list[Pilot]) -> str | None:
+    """Which pilots have recorded no spending yet, and so are left out of the findings above; None if none."""
+    waiting = [name for name in ledgers if name not in spending(ledgers)]
+    if not waiting:
+        return None
+    links = ", ".join(f"[{p.name}](pilots/{p.slug}.ipynb)" for p in pilots if p.name in waiting)
+    verb = "has" if len(waiting) == 1 else "have"
+    return (
+        f"{_names(waiting)} {verb} recorded no spending yet, so {'it is' if len(waiting) == 1 else 'they are'} "
+        f"left out of the findings on spending, reach and approval above ({links})."
+    )
+
+
 def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], pilots: list[Pilot]) -> list[str]:
     """The synthesis's findings: one sentence per claim, worded by what the data say, whichever way.
 
@@ -273,13 +297,18 @@ def findings(ledgers: dict[str, dict[str, float]], programme: dict[str, float], 
     list of str
         Markdown sentences, each with links to its evidence. Each claim is always stated:
         confirming the published evaluation, contradicting it, or saying that it cannot be assessed.
+        Pilots with no spending yet are left out of the claims, and a last sentence says so.
     """
-    return [
-        small_transactions_finding(programme, pilots),
-        spending_finding(ledgers, pilots),
-        reach_finding(ledgers, pilots),
-        approval_finding(ledgers, pilots),
+    spent = spending(ledgers)
+    with_spending = [pilot for pilot in pilots if pilot.name in spent]  # the evidence is in their chapters
+    found = [
+        small_transactions_finding(programme, with_spending),
+        spending_finding(spent, with_spending),
+        reach_finding(spent, with_spending),
+        approval_finding(spent, with_spending),
     ]
+    waiting = waiting_finding(ledgers, pilots)
+    return found if waiting is None else [*found, waiting]
 
 
 # Pre-specified progression criteria (CONSORT extension for pilot trials), with where the evidence is.
@@ -307,8 +336,19 @@ CRITERIA = {
     ),
 }
 STATUS = {1: "met", 0: "not met", -1: "uncertain"}
+
+
 # Where a criterion cannot be judged for want of a plan, it says so rather than "uncertain".
-NOT_ASSESSABLE = {"reach_within_30pct": "not assessable: not every pilot published a plan"}
+def _not_assessable(key: str, figures: dict[str, float], pilots: list[Pilot]) -> str | None:
+    """Why a criterion judged -1 cannot be assessed, where that is for want of a plan or of spending."""
+    if key != "reach_within_30pct":
+        return None
+    reasons = []
+    if any(pilot.planned_families is None for pilot in pilots):
+        reasons.append("not every pilot published a plan")
+    if figures.get("pilots.without_spending", 0):
+        reasons.append("not every pilot has spending yet")
+    return "not assessable: " + " and ".join(reasons) if reasons else None
 
 
 def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -328,7 +368,8 @@ def progression_figures(pilots: list[Pilot], tables: Tables, ledgers: dict[str, 
     def combined(verdicts: list[int]) -> int:
         return 0 if 0 in verdicts else (1 if verdicts and all(v == 1 for v in verdicts) else -1)
 
-    reach = [f["feasibility.within_30pct"] for f in ledgers.values()]
+    # A pilot with no spending yet cannot be judged against its plan: -1, so "met" needs every pilot.
+    reach = [f.get("feasibility.within_30pct", -1) for f in ledgers.values()]
     figures = {"progression.reach_within_30pct": combined(reach)}
     positive = protocol.current().acceptability.positive_answers
     staff, survey = tables.staff_survey, tables.family_survey
@@ -365,8 +406,8 @@ def progression_table(figures: dict[str, float], pilots: list[Pilot]) -> pd.Data
         {
             "Criterion": label.format(**slots),
             "Status": (
-                NOT_ASSESSABLE[key]
-                if int(figures[f"progression.{key}"]) == -1 and key in NOT_ASSESSABLE
+                _not_assessable(key, figures, pilots) or STATUS[-1]
+                if int(figures[f"progression.{key}"]) == -1
                 else STATUS[int(figures[f"progression.{key}"])]
             ),
             "Evidence": _evidence_links(where, pilots),
@@ -396,7 +437,7 @@ def progression_markdown(figures: dict[str, float], pilots: list[Pilot]) -> str:
 
 def design_inputs(pilots: list[Pilot], ledgers: dict[str, dict[str, float]]) -> dict[str, float]:
     """What the pilots tell a future trial: families per authority, the ICC, and the pilot sizes."""
-    reached = [f["feasibility.families_reached"] for f in ledgers.values()]
+    reached = [f["feasibility.families_reached"] for f in spending(ledgers).values()]
     randomised = [f for f in ledgers.values() if "trial.icc_social_worker" in f]
     return {
         "families": sum(reached),

@@ -50,14 +50,39 @@ def test_a_questionnaire_not_returned_is_a_warning_that_the_chapter_will_state(c
     assert "warning: no rows for Wigan (359): the chapter says no staff questionnaire was returned" in out
 
 
-def test_an_authority_without_spending_is_refused_by_check_and_build_with_the_same_message(capsys, data_copy, tmp_path):
+def test_an_authority_without_monthly_returns_is_refused_by_check_and_build_with_the_same_message(
+    capsys, data_copy, tmp_path
+):
     from analysis_src.pipeline import build
 
-    _drop_authority(data_copy, "transactions.csv", 359)
+    _drop_authority(data_copy, "monthly_returns.csv", 359)
     assert check.main(["--data", str(data_copy)]) == 2
     checked = capsys.readouterr().err
     assert build.main(["--data", str(data_copy), "--out", str(tmp_path / "out")]) == 2
     built = capsys.readouterr().err
     line = next(line for line in checked.splitlines() if "no rows for Wigan (359)" in line)
-    assert "a chapter needs its transactions" in line and line in built.splitlines()
+    assert "a chapter needs its monthly returns" in line and line in built.splitlines()
     assert not (tmp_path / "out" / "html").exists()
+
+
+def test_an_authority_that_has_not_spent_yet_is_a_warning_unless_it_randomised(capsys, data_copy, tmp_path):
+    from analysis_src.pipeline import build
+
+    _drop_authority(data_copy, "transactions.csv", 359)
+    assert check.main(["--data", str(data_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: no rows for Wigan (359): the chapter says no spending is recorded yet" in out
+    _drop_authority(data_copy, "transactions.csv", 841)  # Darlington randomised: its comparison needs the log
+    assert check.main(["--data", str(data_copy)]) == 2
+    checked = capsys.readouterr().err
+    line = next(line for line in checked.splitlines() if "no rows for Darlington (841)" in line)
+    assert "the randomised comparison needs its spend log" in line
+    assert build.main(["--data", str(data_copy), "--out", str(tmp_path / "out")]) == 2
+    assert line in capsys.readouterr().err.splitlines()
+
+
+def test_a_spend_log_without_any_spending_is_refused(capsys, data_copy):
+    for code in (359, 841, 312):
+        _drop_authority(data_copy, "transactions.csv", code)
+    assert check.main(["--data", str(data_copy)]) == 2
+    assert "transactions.csv: column '(all)', whole file: the file has no data rows" in capsys.readouterr().err

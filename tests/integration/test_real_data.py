@@ -23,10 +23,15 @@ def _excel_value(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def _fill_templates(folder, pilots):
-    """The blank templates, filled with generated rows as a data officer would type them."""
+def _fill_templates(folder, pilots, not_spent=()):
+    """The blank templates, filled with generated rows as a data officer would type them.
+
+    The authorities in ``not_spent`` have returned no spending yet.
+    """
     write_templates(folder, pilots)
     tables = generate(pilots)
+    spend = tables["transactions"]
+    tables["transactions"] = spend[~spend["la_code"].astype(int).isin(not_spent)]
     for name, table in load_dictionary().items():
         workbook = load_workbook(folder / f"{name}.xlsx")
         sheet = workbook[name]
@@ -54,7 +59,7 @@ def real_build(tmp_path_factory):
     folder = root / "data"
     folder.mkdir()
     (folder / "pilots.yml").write_text(manifest_text(pilots), encoding="utf-8")
-    tables = _fill_templates(folder, pilots)
+    tables = _fill_templates(folder, pilots, not_spent={newtown.la_code})  # it joined late: no spending yet
     book_before, status_before = _tree(BOOK_DIR), _git_status()
     code = build.main(["--data", str(folder), "--out", str(root / "out")])
     return {
@@ -82,6 +87,21 @@ def test_the_book_builds_from_filled_templates_with_a_fourth_authority(real_buil
         "synthesis.json",
         "wigan.json",
     ]
+
+
+def test_an_authority_that_has_not_spent_yet_gets_a_chapter_that_says_so(real_build):
+    import json
+
+    html = real_build["out"] / "html" / "book"
+    chapter = (html / "pilots" / "newtown.html").read_text(encoding="utf-8")
+    assert "The spend log holds no devolved-budget spending for Newtown" in chapter and "not estimable" in chapter
+    assert "2. Outcomes in the monthly returns" in chapter and "2. How much" not in chapter  # no spending section
+    figures = json.loads((real_build["out"] / "book" / "results" / "newtown.json").read_text(encoding="utf-8"))
+    assert figures["spend.total_gbp"] == 0 and "spend.per_family_median_gbp" not in figures
+    synthesis = (html / "synthesis.html").read_text(encoding="utf-8")
+    assert "Newtown has recorded no spending yet" in synthesis
+    spenders = (html / "pilots" / "wigan.html").read_text(encoding="utf-8")  # the others keep full chapters
+    assert "not estimable" not in spenders and "2. How much" in spenders
 
 
 def test_nothing_behind_the_pages_of_a_real_data_build(real_build):

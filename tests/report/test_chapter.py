@@ -124,3 +124,29 @@ def test_a_missing_questionnaire_is_said_in_words(pilots):
         text
         == "For Wigan, no staff questionnaire was returned: the answers below are not available (`x`) for that group."
     )
+
+
+def _without_spending(chapter):
+    from analysis_src.report.chapter import Chapter
+
+    empty = dataclasses.replace(chapter.tables, transactions=chapter.tables.transactions.iloc[0:0])
+    return Chapter(pilot=chapter.pilot, tables=empty)
+
+
+def test_a_pilot_without_spending_has_no_spending_figure_but_zero_counts():
+    from analysis_src.report.chapter import has_spending, pilot_figures, waiting_texts
+
+    chapter = load_chapter("wigan", "synthetic_data")
+    assert has_spending(chapter.pilot, chapter.tables)
+    spent = pilot_figures(chapter)
+    assert spent["spend.total_gbp"] > 0 and "spend.median_transaction_gbp" in spent
+    waiting = _without_spending(chapter)
+    assert not has_spending(waiting.pilot, waiting.tables)
+    figures = pilot_figures(waiting)
+    assert figures["spend.total_gbp"] == 0 and figures["funnel.with_spend"] == 0
+    assert not [key for key in figures if key.startswith(("spend.share", "spend.median", "timing.", "cca."))]
+    assert figures["funnel.referred"] == spent["funnel.referred"]  # referrals and outcomes do not need spending
+    assert figures["outcomes.its.pre_months"] == spent["outcomes.its.pre_months"]
+    text = waiting_texts(waiting, figures)
+    assert "holds no devolved-budget spending for Wigan" in text["waiting"] and "**not estimable**" in text["waiting"]
+    assert "and 0 had any spending" in text["funnel"]

@@ -149,3 +149,29 @@ def test_the_icc_sentence_follows_its_value(pilots):
     assert "zero" not in estimated
     unrandomised = [p for p in pilots if not p.randomised]
     assert "is assumed, not estimated" in icc_text({"trial_design.icc_used": 0.05}, design, unrandomised)
+
+
+def test_a_pilot_without_spending_is_left_out_of_the_findings_and_said_to_be(pilots, tables, programme):
+    import dataclasses
+
+    from analysis_src.report.synthesis import progression_figures, progression_markdown
+
+    spend = tables.transactions
+    waiting_tables = dataclasses.replace(tables, transactions=spend[spend["la_code"] != 841])  # Darlington
+    ledgers = pilot_ledgers(pilots, waiting_tables)
+    programme = synthesis_figures(pilots, waiting_tables)
+    assert programme["pilots.without_spending"] == 1
+    assert programme["families.with_spend"] == 208 - 35
+    text = " ".join(findings(ledgers, programme, pilots))
+    assert "Darlington has recorded no spending yet, so it is left out" in text
+    assert "from 23% of the expected budget in Hillingdon to" in text and "in Darlington" not in text.split(". ")[1]
+    assert "Hillingdon and Wigan published no plan" in text and "pilots with a published plan reached" not in text
+    figures = progression_figures(pilots, waiting_tables, ledgers)
+    assert figures["progression.reach_within_30pct"] == -1  # Darlington met its plan; without spending, no verdict
+    assert "not every pilot has spending yet" in progression_markdown(figures | programme, pilots)
+    assert side_by_side(ledgers).loc["Spent", "Darlington"] == "£0"
+    assert side_by_side(ledgers).loc["Median transaction", "Darlington"] == "z"
+    # The other way: every pilot spending, no such sentence and no such reason.
+    full = pilot_ledgers(pilots, tables)
+    assert not [f for f in findings(full, synthesis_figures(pilots, tables), pilots) if "no spending yet" in f]
+    assert "spending yet" not in progression_markdown(progression_figures(pilots, tables, full), pilots)
