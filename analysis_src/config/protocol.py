@@ -179,6 +179,32 @@ class Outcomes(_Section):
         return self
 
 
+class Realist(_Section):
+    """Realist evidence: when a configuration is supported, and the words for how many raised a theme."""
+
+    min_participants: Annotated[int, Field(ge=1)]
+    max_refuting_share: Share
+    theme_bands: tuple[Share, Share, Share]
+    quick_help_days: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Realist:
+        if not self.theme_bands[0] > self.theme_bands[1] > self.theme_bands[2]:
+            raise ValueError("theme_bands must be [most, many, some] from the largest share down")
+        return self
+
+    def band(self, share: float) -> str:
+        """The word for a share of a group: ``most``, ``many``, ``some`` or ``few``."""
+        most, many, some = self.theme_bands
+        return "most" if share > most else "many" if share >= many else "some" if share >= some else "few"
+
+    @property
+    def bands_label(self) -> str:
+        """The bands in words, e.g. ``most: more than 50%; many: 30% or more; some: 10% or more``."""
+        most, many, some = (percent(share) for share in self.theme_bands)
+        return f"*most*: more than {most}; *many*: {many} or more; *some*: {some} or more; *few*: fewer"
+
+
 class Protocol(_Section):
     """Every number of ``protocol.yml``, by section."""
 
@@ -191,6 +217,7 @@ class Protocol(_Section):
     governance: Governance
     disclosure: Disclosure
     outcomes: Outcomes
+    realist: Realist
 
     def slots(self) -> dict[str, str]:
         """The labels that templates may use, by slot name.
@@ -212,6 +239,10 @@ class Protocol(_Section):
             "power": self.trial_design.power_label,
             "small_transaction": self.spend.small_label,
             "suppressed_counts": self.disclosure.suppressed_label,
+            "theme_bands": self.realist.bands_label,
+            "quick_help_days": number(self.realist.quick_help_days),
+            "min_participants": str(self.realist.min_participants),
+            "max_refuting_share": percent(self.realist.max_refuting_share),
         }
 
 

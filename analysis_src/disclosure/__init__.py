@@ -44,12 +44,14 @@ SECONDARY = "secondary"
 DERIVED = "derived"
 FEW_PEOPLE = "few people"
 ROUNDED = "rounded"
+NOT_QUOTED = "not quoted"
 RULES = {
     PRIMARY: "a count of {suppressed} people",
     SECONDARY: "complementary: would let a hidden count be worked out from totals, shares or other cells",
     DERIVED: "computed from a hidden count (a share, rate or effect)",
     FEW_PEOPLE: "a statistic (mean, median, SD, effect, chart position) of {suppressed} people",
     ROUNDED: "rounded to the nearest 5 or 10 instead of suppressed, checked against every published total",
+    NOT_QUOTED: "an excerpt withheld: no consent to quote, it may identify someone, or too few to attribute it to",
 }
 
 

@@ -30,7 +30,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import pandera.pandas as pa
 
-from analysis_src.config import protocol
+from analysis_src.config import codebook, protocol
 from analysis_src.inputs.manifest import Pilot
 from analysis_src.inputs.problems import DataValidationError, Problem
 from analysis_src.inputs.readers import Note, read_table, table_path
@@ -51,8 +51,16 @@ _FORMAT_PATTERNS = {
 
 @cache
 def load_dictionary(path: Path = DICTIONARY_PATH) -> dict:
-    """Return the data dictionary: ``{table: {file, description, unique, columns}}``."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["tables"]
+    """Return the data dictionary: ``{table: {file, description, unique, columns}}``.
+
+    A column with ``values_from: codebook`` gets the codes of ``codebook.yml`` as its values.
+    """
+    tables = yaml.safe_load(path.read_text(encoding="utf-8"))["tables"]
+    for table in tables.values():
+        for spec in table["columns"].values():
+            if spec.get("values_from") == "codebook":
+                spec["values"] = list(codebook.current().codes)
+    return tables
 
 
 _TYPE_TEXT = {
@@ -210,6 +218,19 @@ def validate_table(
     return typed, []
 
 
+def _constant_problems(name: str, frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Attributes that must be the same in every row of a key (a participant's authority and role)."""
+    problems = []
+    for key, columns in load_dictionary()[name].get("constant_within", {}).items():
+        for column in columns:
+            varying = frame.groupby(key)[column].transform("nunique") > 1
+            if varying.any():
+                rows = tuple(int(i) + 2 for i in frame.index[varying])
+                rule = f"must be the same in every row of the same {key}"
+                problems.append(Problem(file, column, rows, rule))
+    return problems
+
+
 def _window_problems(name: str, frame: pd.DataFrame, file: str, pilots: list[Pilot]) -> list[Problem]:
     """Dates outside the pilot period (or the study period) of the row's authority."""
     problems = []
@@ -257,6 +278,7 @@ SURVEYS_MAY_BE_EMPTY = {
 # Tables an authority may return empty: it still gets a chapter, which says so.
 MAY_BE_EMPTY = SURVEYS_MAY_BE_EMPTY | {
     "transactions": "no spending is recorded yet, and gives the referrals, outcomes and questionnaires only",
+    "coded_segments": "no coded interviews, focus groups or observations were supplied",
 }
 # ...except that a randomised comparison needs the spend log to know which families received a budget.
 NEEDED_WHEN_RANDOMISED = {"transactions": "the randomised comparison needs its spend log"}
@@ -303,6 +325,7 @@ class Tables:
     monthly_returns: pd.DataFrame
     staff_survey: pd.DataFrame
     family_survey: pd.DataFrame
+    coded_segments: pd.DataFrame
     allocation_log: pd.DataFrame | None = None
     family_outcomes: pd.DataFrame | None = None
 
@@ -381,6 +404,7 @@ def read_tables(
     for name, frame in tables.items():
         if frame is None:
             continue
+        problems += _constant_problems(name, frame, labels[name])
         problems += _window_problems(name, frame, labels[name], pilots)
         problems += _reference_problems(name, frame, labels[name], tables)
     problems += cross_table_problems(tables, labels)

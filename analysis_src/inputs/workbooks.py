@@ -39,12 +39,27 @@ def _choices(spec: dict, pilots: list[Pilot]) -> list[str] | None:
     return None
 
 
-def _validation(spec: dict, pilots: list[Pilot]) -> DataValidation | None:
+# Excel allows at most 255 characters in a list written into the rule; longer lists go on a sheet.
+_INLINE_LIST = 255
+LISTS_SHEET = "lists"
+
+
+def _validation(spec: dict, pilots: list[Pilot], workbook: Workbook | None = None) -> DataValidation | None:
     choices = _choices(spec, pilots)
     blank = not spec.get("required", True)
     if choices is not None:
-        rule = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=blank)
-        rule.error = "Choose a value from the list: " + ", ".join(choices)
+        inline = ",".join(choices)
+        if len(inline) + 2 > _INLINE_LIST and workbook is not None:
+            lists = workbook[LISTS_SHEET] if LISTS_SHEET in workbook.sheetnames else workbook.create_sheet(LISTS_SHEET)
+            lists.sheet_state = "hidden"
+            column = get_column_letter(lists.max_column + (1 if lists.max_row > 1 or lists["A1"].value else 0))
+            for row, value in enumerate(choices, start=1):
+                lists[f"{column}{row}"] = value
+            formula = f"{LISTS_SHEET}!${column}$1:${column}${len(choices)}"
+        else:
+            formula = '"' + inline + '"'
+        rule = DataValidation(type="list", formula1=formula, allow_blank=blank)
+        rule.error = "Choose a value from the list" + (": " + ", ".join(choices) if len(choices) <= 12 else "")
     elif spec["type"] == "date":
         rule = DataValidation(type="date", operator="greaterThan", formula1="32874", allow_blank=blank)
         rule.error = "Enter a date (day/month/year); it is stored as YYYY-MM-DD"
@@ -77,7 +92,7 @@ def template_workbook(name: str, pilots: list[Pilot]) -> Workbook:
         cell.font = Font(bold=True)
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(14, len(column) + 4)
-        rule = _validation(spec, pilots)
+        rule = _validation(spec, pilots, workbook)
         if rule is not None:
             rule.add(f"{letter}2:{letter}{ROWS + 1}")
             sheet.add_data_validation(rule)

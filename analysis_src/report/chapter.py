@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from analysis_src.analysis import qualitative
 from analysis_src.analysis.acceptability import acceptability_figures
 from analysis_src.analysis.categories import category_figures
 from analysis_src.analysis.costs import cost_figures
@@ -23,9 +24,9 @@ from analysis_src.analysis.outcomes import INDICATORS, its_figures, its_model_te
 from analysis_src.analysis.spend import distribution_figures, no_spending_summary, spend_summary
 from analysis_src.config import protocol
 from analysis_src.disclosure import show_count, show_share
-from analysis_src.inputs.contracts import SURVEYS_MAY_BE_EMPTY, Tables, load_tables
+from analysis_src.inputs.contracts import MAY_BE_EMPTY, SURVEYS_MAY_BE_EMPTY, Tables, load_tables
 from analysis_src.inputs.manifest import Pilot, load_manifest, pilot_by_slug
-from analysis_src.paths import MANIFEST_PATH, resolve
+from analysis_src.paths import MANIFEST_PATH, SYNTHETIC_DATA_DIR, resolve
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Chapter:
 
     pilot: Pilot
     tables: Tables
+    synthetic: bool = False  # the project's synthetic data: every excerpt is marked as invented
 
 
 def load_chapter(slug: str, data_dir: str, manifest: str = str(MANIFEST_PATH)) -> Chapter:
@@ -56,7 +58,8 @@ def load_chapter(slug: str, data_dir: str, manifest: str = str(MANIFEST_PATH)) -
     pilots = load_manifest(resolve(manifest))
     pilot = pilot_by_slug(pilots, slug)
     tables = load_tables(resolve(data_dir), pilots, authorities=[pilot.la_code])
-    return Chapter(pilot=pilot, tables=tables.for_authority(pilot.la_code))
+    synthetic = resolve(data_dir).resolve() == SYNTHETIC_DATA_DIR.resolve()
+    return Chapter(pilot=pilot, tables=tables.for_authority(pilot.la_code), synthetic=synthetic)
 
 
 def _money(value: float | None) -> str:
@@ -128,6 +131,35 @@ def _common_texts(chapter: Chapter, figures: dict[str, float]) -> dict[str, str]
         "its_model": its_model_text(int(figures["outcomes.its.pre_months"])),
         "acceptability": _acceptability_text(figures),
         "survey_returns": survey_returns_text(chapter),
+        **qualitative_texts(chapter),
+    }
+
+
+SOURCE_WORDS = {
+    "interview": "interviews",
+    "focus_group": "focus groups",
+    "observation": "observations of practice",
+    "free_text": "questionnaire free text",
+}
+
+
+def qualitative_texts(chapter: Chapter) -> dict[str, str]:
+    """The sentences of "What staff and families said": sources, differences between roles, quotes."""
+    segments = chapter.tables.coded_segments
+    if segments is None or segments.empty:
+        missing = f"For {chapter.pilot.name}, {MAY_BE_EMPTY['coded_segments']}: this section is not available (`x`)."
+        return {"qualitative_sources": missing, "qualitative_differences": "", "quotes": ""}
+    sources = [words for kind, words in SOURCE_WORDS.items() if kind in set(segments["source_type"])]
+    phases = sorted(set(segments["phase"]), key=["interim", "final"].index)
+    listed = sources[0] if len(sources) == 1 else ", ".join(sources[:-1]) + " and " + sources[-1]
+    said = (
+        f"The evidence is the coded segments of {listed}, from the {' and '.join(phases)} "
+        f"phase{'s' if len(phases) > 1 else ''} of data collection in {chapter.pilot.name}."
+    )
+    return {
+        "qualitative_sources": said,
+        "qualitative_differences": qualitative.differences_text(segments),
+        "quotes": qualitative.quotes_markdown(segments, chapter.pilot.name, invented=chapter.synthetic),
     }
 
 

@@ -5,7 +5,8 @@ and the JSON data inside every chart, and every other file published with the pa
 search index, static files), for what must never be published:
 
 * an identifier of a family, child, worker or respondent from the data;
-* a free-text description from the data;
+* a free-text description from the data, or an excerpt that may not be quoted (no consent, or
+  the screen finds a name, place, age or date);
 * a date-of-birth or postcode pattern;
 * a count of people from 1 to 5 that was not suppressed;
 * a hidden count that the determined reader (:mod:`analysis_src.disclosure.audit`) can pin
@@ -36,6 +37,7 @@ IDENTIFIER_COLUMNS = {
     "families": ["family_id", "worker_id"],
     "transactions": ["transaction_id", "family_id"],
     "staff_survey": ["respondent_id"],
+    "coded_segments": ["segment_id", "participant_id"],
 }
 PEOPLE_HEADER = re.compile(
     r"\bfamil(y|ies)\b(?! time)|respondent|\bchildren\b|\bpeople\b|\bstaff\b|allocat|deviation|\bworkers?\b|"
@@ -275,6 +277,25 @@ def _identifiers(tables: Tables) -> set[str]:
     return found
 
 
+def withheld_excerpts(segments) -> set[str]:
+    """Excerpts (lower case) that may not be published: no consent to quote, or the screen finds an identifier.
+
+    An excerpt is a quote only as :func:`analysis_src.analysis.qualitative.quotable` allows;
+    the same words from another participant who consented may be quoted.
+    """
+    from analysis_src.analysis.qualitative import excerpt_problem
+
+    if segments is None or "excerpt" not in segments:
+        return set()
+    rows = segments[segments["excerpt"].notna()]
+    allowed = {
+        text.lower()
+        for text, consent in zip(rows["excerpt"], rows["consent_to_quote"], strict=True)
+        if consent == "Y" and excerpt_problem(text) is None
+    }
+    return {text.lower() for text in rows["excerpt"] if len(text) >= 8} - allowed
+
+
 def disclosure_findings(html_dir: str | Path, tables: Tables, data_dir: str | Path | None = None) -> list[Finding]:
     """Everything on the built pages, or published with them, that must not be (see the module docstring).
 
@@ -290,6 +311,7 @@ def disclosure_findings(html_dir: str | Path, tables: Tables, data_dir: str | Pa
     html_dir = Path(html_dir)
     identifiers = _identifiers(tables)
     descriptions = {d.lower() for d in tables.transactions["description"].dropna() if len(d) >= 8}
+    withheld = withheld_excerpts(tables.coded_segments)
     findings = _published_file_findings(html_dir, identifiers, None if data_dir is None else Path(data_dir))
     findings += stale_index_words(html_dir)
     for path in pages(html_dir):
@@ -301,6 +323,9 @@ def disclosure_findings(html_dir: str | Path, tables: Tables, data_dir: str | Pa
             findings.append(Finding(name, "identifier from the data", token))
         lowered = raw.lower()
         findings += [Finding(name, "free-text description from the data", d) for d in descriptions if d in lowered]
+        findings += [
+            Finding(name, "excerpt without consent to quote, or that may identify", e) for e in withheld if e in lowered
+        ]
         findings += [Finding(name, "postcode pattern", m.group(0)) for m in POSTCODE.finditer(visible)]
         findings += [Finding(name, "date-of-birth pattern", m.group(0)) for m in BIRTH_DATE.finditer(visible)]
         findings += [

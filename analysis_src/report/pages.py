@@ -56,6 +56,9 @@ def data_dictionary_markdown(heading_level: int = 2) -> str:
         lines += [f"{hashes} `{table['file']}`", "", _cell(table["description"]), ""]
         if table.get("unique"):
             lines += [f"Each row is unique on: {', '.join(f'`{c}`' for c in table['unique'])}.", ""]
+        for key, columns in table.get("constant_within", {}).items():
+            same = ", ".join(f"`{c}`" for c in columns)
+            lines += [f"Every row of the same `{key}` has the same {same}.", ""]
         lines += ["| Column | Meaning | Type | Allowed values, units and rules |", "|---|---|---|---|"]
         for column, spec in table["columns"].items():
             row = (f"`{column}`", _cell(spec["description"]), type_text(spec["type"]), _cell(_allowed(spec)))

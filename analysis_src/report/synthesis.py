@@ -262,6 +262,14 @@ def approval_finding(ledgers: dict[str, dict[str, float]], pilots: list[Pilot]) 
     )
 
 
+def qualitative_findings(segments: pd.DataFrame, pilots: list[Pilot]) -> list[str]:
+    """The key findings of what staff and families said, each from the coded segments, with links to the evidence."""
+    from analysis_src.analysis.qualitative import theme_findings
+
+    evidence = "what staff and families said: " + ", ".join(f"{{ref}}`{p.name} <{p.slug}-said>`" for p in pilots)
+    return theme_findings(segments, evidence)
+
+
 def spending(ledgers: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     """The ledgers of the pilots with any spending: the others have nothing to compare on spending or reach."""
     return {name: figures for name, figures in ledgers.items() if figures["families.with_spend"] > 0}

@@ -32,6 +32,7 @@ import pandas as pd
 from analysis_src.inputs.contracts import load_dictionary
 from analysis_src.inputs.manifest import Pilot, load_manifest
 from analysis_src.paths import MANIFEST_PATH, SYNTHETIC_DATA_DIR
+from analysis_src.tools.qualitative_data import coded_segments
 
 DEFAULT_SEED = 20190301
 
@@ -544,6 +545,7 @@ def generate(pilots: list[Pilot], seed: int = DEFAULT_SEED) -> dict[str, pd.Data
         parts["monthly_returns"].append(_monthly_returns(pilot, profile, transactions, rng, history_rng))
         parts["staff_survey"].append(_staff_survey(pilot, profile, rng))
         parts["family_survey"].append(_family_survey(pilot, families, transactions, rng))
+        parts["coded_segments"].append(coded_segments(pilot, seed))
         if log is not None:
             parts["allocation_log"].append(log)
             parts["family_outcomes"].append(_family_outcomes(pilot, families, log, rng))

@@ -150,3 +150,27 @@ def test_a_chapter_reads_only_its_authority_rows(data_copy, pilots):
     wigan = load_tables(data_copy, pilots, authorities=[359])
     assert set(wigan.transactions["la_code"]) == {359}
     assert len(wigan.transactions) == (frame["la_code"] == "359").sum()
+
+
+def test_a_code_not_in_the_codebook_is_refused_with_its_row(data_copy, pilots):
+    _set_cell(data_copy, "coded_segments.csv", 3, "code", "nice_worker")
+    (problem,) = _problems(data_copy, pilots)
+    assert (problem.column, problem.rows) == ("code", (5,))
+    assert "must be one of: autonomy_valued" in problem.rule
+
+
+def test_a_participant_with_two_roles_is_refused_with_every_row(data_copy, pilots):
+    frame = read_text_table(data_copy / "coded_segments.csv")
+    person = frame["participant_id"].iloc[0]
+    rows = frame.index[frame["participant_id"] == person]
+    assert len(rows) > 1
+    _set_cell(
+        data_copy,
+        "coded_segments.csv",
+        rows[0],
+        "role",
+        "parent" if frame.loc[rows[0], "role"] != "parent" else "manager",
+    )
+    (problem,) = _problems(data_copy, pilots)
+    assert problem.column == "role" and problem.rows == tuple(int(i) + 2 for i in rows)
+    assert problem.rule == "must be the same in every row of the same participant_id"

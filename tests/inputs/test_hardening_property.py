@@ -28,7 +28,7 @@ from analysis_src.pipeline import build
 from analysis_src.report.chapter import Chapter, chapter_figures
 
 PILOT = next(p for p in load_manifest() if p.slug == "wigan")
-TABLES = ["families", "transactions", "monthly_returns", "staff_survey", "family_survey"]
+TABLES = ["families", "transactions", "monthly_returns", "staff_survey", "family_survey", "coded_segments"]
 BASE = {
     name: (lambda f: f[f["la_code"] == str(PILOT.la_code)].reset_index(drop=True))(
         read_text_table(SYNTHETIC_DATA_DIR / f"{name}.csv")

@@ -29,7 +29,8 @@ def _validations(sheet):
 def test_one_workbook_per_table_with_the_header_only(templates):
     for name, table in load_dictionary().items():
         workbook = load_workbook(templates / f"{name}.xlsx")
-        assert workbook.sheetnames == [name, "instructions"]
+        lists = ["lists"] if name == "coded_segments" else []  # the codebook's codes are too many to inline
+        assert workbook.sheetnames == [name, *lists, "instructions"]
         sheet = workbook[name]
         assert [c.value for c in sheet[1]] == list(table["columns"])
         assert sheet.max_row == 1  # blank below the header
@@ -44,6 +45,18 @@ def test_coded_fields_have_drop_downs(templates, pilots):
     assert likert["D"] == ("list", '"1,2,3,4,5"')  # acceptable_overall
     arms = _validations(load_workbook(templates / "allocation_log.xlsx")["allocation_log"])
     assert arms["F"] == ("list", '"intervention,control"')
+
+
+def test_a_list_longer_than_excel_allows_inline_is_on_a_hidden_sheet(templates):
+    from analysis_src.config import codebook
+
+    workbook = load_workbook(templates / "coded_segments.xlsx")
+    rules = _validations(workbook["coded_segments"])
+    codes = list(codebook.current().codes)
+    assert rules["G"] == ("list", f"lists!$A$1:$A${len(codes)}")  # code
+    assert [row[0] for row in workbook["lists"].iter_rows(values_only=True)] == codes
+    assert workbook["lists"].sheet_state == "hidden"
+    assert all(len(formula) <= 255 for _, formula in rules.values())
 
 
 def test_instructions_sheet_describes_every_column(templates):

@@ -23,6 +23,11 @@ def _excel_value(value):
     return value.item() if hasattr(value, "item") else value
 
 
+IDENTIFYING = "Kerry and I sorted it out over a coffee."
+UNCONSENTED = "Nobody asked me before they wrote it down."
+QUOTABLE = "Deciding for ourselves made the work feel human again."
+
+
 def _fill_templates(folder, pilots, not_spent=()):
     """The blank templates, filled with generated rows as a data officer would type them.
 
@@ -32,6 +37,15 @@ def _fill_templates(folder, pilots, not_spent=()):
     tables = generate(pilots)
     spend = tables["transactions"]
     tables["transactions"] = spend[~spend["la_code"].astype(int).isin(not_spent)]
+    # Hillingdon's excerpts on the autonomy code: one names a person, one has no consent, one may be quoted.
+    segments = tables["coded_segments"]
+    autonomy = segments.index[(segments["la_code"] == 312) & (segments["code"] == "autonomy_valued")]
+    theme = (segments["la_code"] == 312) & segments["code"].isin(["autonomy_valued", "trusted_as_professional"])
+    segments.loc[theme, ["excerpt", "consent_to_quote"]] = None
+    social = [i for i in autonomy if segments.loc[i, "role"] == "social_worker"]
+    segments.loc[social[0], ["excerpt", "consent_to_quote"]] = [IDENTIFYING, "Y"]
+    segments.loc[social[1], ["excerpt", "consent_to_quote"]] = [UNCONSENTED, "N"]
+    segments.loc[social[2], ["excerpt", "consent_to_quote"]] = [QUOTABLE, "Y"]
     for name, table in load_dictionary().items():
         workbook = load_workbook(folder / f"{name}.xlsx")
         sheet = workbook[name]
@@ -102,6 +116,16 @@ def test_an_authority_that_has_not_spent_yet_gets_a_chapter_that_says_so(real_bu
     assert "Newtown has recorded no spending yet" in synthesis
     spenders = (html / "pilots" / "wigan.html").read_text(encoding="utf-8")  # the others keep full chapters
     assert "not estimable" not in spenders and "2. How much" in spenders
+
+
+def test_only_a_consented_excerpt_that_identifies_no_one_is_quoted(real_build):
+    html = real_build["out"] / "html"
+    published = " ".join(p.read_text(encoding="utf-8", errors="ignore") for p in html.rglob("*") if p.is_file())
+    assert IDENTIFYING not in published and "Kerry" not in published
+    assert UNCONSENTED not in published
+    chapter = (html / "book" / "pilots" / "hillingdon.html").read_text(encoding="utf-8")
+    assert QUOTABLE in chapter and "one of the social workers, Hillingdon" in chapter
+    assert "invented" not in chapter.split(QUOTABLE)[1][:300]  # real data: a quote is not marked as invented
 
 
 def test_nothing_behind_the_pages_of_a_real_data_build(real_build):

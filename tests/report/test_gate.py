@@ -189,3 +189,17 @@ def test_the_build_drops_words_that_no_page_contains_any_more(tmp_path):
     _drop_stale_words(SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html")), None)
     cleaned = js_index.loads((tmp_path / "searchindex.js").read_text(encoding="utf-8"))
     assert cleaned["terms"] == {"kept": [0, 1], "one": 1} and cleaned["titleterms"] == {}
+
+
+def test_gate_catches_an_excerpt_that_may_not_be_quoted(book_copy, tables):
+    import dataclasses
+
+    segments = tables.coded_segments.copy()
+    segments.loc[0, ["excerpt", "consent_to_quote"]] = ["Nobody asked me before they wrote it down.", "N"]
+    segments.loc[1, ["excerpt", "consent_to_quote"]] = ["We stayed with Auntie Pat in the end.", "Y"]
+    altered = dataclasses.replace(tables, coded_segments=segments)
+    assert disclosure_findings(book_copy, altered) == []
+    _inject(book_copy, "<blockquote>Nobody asked me before they wrote it down.</blockquote>")
+    _inject(book_copy, "<blockquote>We stayed with Auntie Pat in the end.</blockquote>", page="book/synthesis.html")
+    found = [f for f in disclosure_findings(book_copy, altered) if "excerpt" in f.kind]
+    assert sorted(f.page for f in found) == ["book/pilots/wigan.html", "book/synthesis.html"]

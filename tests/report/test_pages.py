@@ -36,10 +36,10 @@ def test_a_template_slot_without_a_value_is_an_error(tmp_path, monkeypatch):
 
 
 def test_the_data_page_counts_the_tables_of_the_dictionary(monkeypatch):
-    assert "built from seven tables" in pages.data_page()
-    monkeypatch.setattr(pages, "load_dictionary", lambda: dict.fromkeys("abcdefgh", {}))
-    monkeypatch.setattr(pages, "data_dictionary_markdown", lambda heading_level: "")
     assert "built from eight tables" in pages.data_page()
+    monkeypatch.setattr(pages, "load_dictionary", lambda: dict.fromkeys("abcdefghi", {}))
+    monkeypatch.setattr(pages, "data_dictionary_markdown", lambda heading_level: "")
+    assert "built from nine tables" in pages.data_page()
 
 
 def test_thresholds_on_the_pages_follow_the_protocol(use_protocol):

@@ -175,3 +175,16 @@ def test_a_pilot_without_spending_is_left_out_of_the_findings_and_said_to_be(pil
     full = pilot_ledgers(pilots, tables)
     assert not [f for f in findings(full, synthesis_figures(pilots, tables), pilots) if "no spending yet" in f]
     assert "spending yet" not in progression_markdown(progression_figures(pilots, tables, full), pilots)
+
+
+def test_qualitative_findings_cover_every_theme_link_to_each_chapter_and_follow_the_data(pilots, tables):
+    from analysis_src.config import codebook
+    from analysis_src.report.synthesis import qualitative_findings
+
+    found = qualitative_findings(tables.coded_segments, pilots)
+    assert len(found) == len(codebook.current().themes)
+    assert all("{ref}`Hillingdon <hillingdon-said>`" in finding for finding in found)
+    segments = tables.coded_segments
+    quiet = segments[segments["code"] != "wanted_more_choice"]  # no family asks for more say
+    text = " ".join(qualitative_findings(quiet, pilots))
+    assert "(key finding 5): raised by **only a few** families, fewer than the published evaluation's *some*" in text

@@ -79,3 +79,18 @@ def test_data_dictionary_beside_the_data_is_current():
     from analysis_src.tools.generate import dictionary_file_text
 
     assert (SYNTHETIC_DATA_DIR / "DATA_DICTIONARY.md").read_text() == dictionary_file_text()
+
+
+def test_coded_segments_follow_the_protocols_plan_in_every_pilot(tables, pilots):
+    for slug, segments in _by_code(tables.coded_segments, pilots).items():
+        staff = segments[(segments["source_type"] == "interview") & ~segments["role"].isin(["parent", "young_person"])]
+        people = segments.drop_duplicates("participant_id")
+        families = people[people["role"].isin(["parent", "young_person"]) & (people["source_type"] == "interview")]
+        # Interviewees who raised nothing have no segment, so the counts are at most the plan's.
+        for phase in ("interim", "final"):
+            assert 5 <= staff.loc[staff["phase"] == phase, "participant_id"].nunique() <= 15, (slug, phase)
+        assert 10 <= len(families) <= 20, slug
+        assert {"interview", "focus_group", "observation", "free_text"} <= set(segments["source_type"]), slug
+        assert set(segments["stance"]) == {"supports", "refutes", "qualifies"}, slug  # the theory is challenged too
+        quoted = segments[segments["excerpt"].notna()]
+        assert len(quoted) and set(quoted["consent_to_quote"]) == {"Y", "N"}, slug
