@@ -217,17 +217,35 @@ _SCREEN = {
     ),
     "an age": re.compile(r"\b(aged|year[- ]old|years old|teenager of)\b", re.IGNORECASE),
     "contact details": re.compile(r"@|https?:|www\.|\.co\.uk|\.com\b", re.IGNORECASE),
-    "a name or place (a capitalised word inside a sentence)": re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+"),
+    "a name or place (a capitalised word)": re.compile(r"\b[A-Z][\w'’]*"),
 }
-_ALLOWED_CAPITALS = {"I", "I'm", "I'd", "I've", "I'll"}
+# The capitalised words an excerpt may hold: "I", and common words that open a sentence. Any other
+# capitalised word, at the start of a sentence or inside it, may be a name or a place: refused.
+_ALLOWED_CAPITALS = {
+    "I", "I'm", "I'd", "I've", "I'll",
+    "A", "After", "All", "Also", "An", "And", "As", "At", "Because", "Before", "Being", "But", "Even", "Every",
+    "Everyone", "For", "Going", "Having", "He", "Her", "His", "Honestly", "How", "If", "In", "It", "It's", "Just",
+    "Knowing", "Most", "My", "No", "Nobody", "Not", "Now", "Often", "On", "Once", "Our", "She", "So", "Some",
+    "Sometimes", "That", "The", "Their", "Then", "There", "These", "They", "This", "Those", "To", "We", "We'd",
+    "We're", "What", "When", "Why", "With", "Without", "Yes", "You",
+}  # fmt: skip
 
 
 def excerpt_problem(text: str) -> str | None:
-    """Why an excerpt may identify someone (a name, place, age, date, number or contact), or None."""
+    """Why an excerpt may identify someone (a name, place, age, date, number or contact), or None.
+
+    The screen refuses rather than guesses: a capitalised word is allowed only if it is "I" or a
+    common word that opens a sentence, and only at the start of a sentence; any other may be a name.
+    """
     for what, pattern in _SCREEN.items():
         for match in pattern.finditer(text):
-            if match.group(0) not in _ALLOWED_CAPITALS:
-                return what
+            word = match.group(0)
+            opens = match.start() == 0 or re.search(r"[.!?]\s+$", text[: match.start()]) is not None
+            if what.startswith("a name") and (
+                word in {"I", "I'm", "I'd", "I've", "I'll"} or (opens and word in _ALLOWED_CAPITALS)
+            ):
+                continue
+            return what
     return None
 
 

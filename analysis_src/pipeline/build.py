@@ -57,6 +57,9 @@ CHAPTER_TEMPLATE = TEMPLATES_DIR / "pilot_chapter.ipynb"
 # The chapter of an authority with no spending yet: it says so, and gives what can be estimated.
 WAITING_TEMPLATE = TEMPLATES_DIR / "pilot_waiting.ipynb"
 SYNTHESIS_TEMPLATE = TEMPLATES_DIR / "synthesis.ipynb"
+SUMMARY_TEMPLATE = TEMPLATES_DIR / "summary.ipynb"
+# The notebooks run once for the whole programme, after the pilots' chapters.
+PROGRAMME_PAGES = ("synthesis.ipynb", "logic_model.ipynb", "summary.ipynb")
 TRIAL_TEMPLATE = TEMPLATES_DIR / "trial.ipynb"
 LOGIC_MODEL_TEMPLATE = TEMPLATES_DIR / "logic_model.ipynb"
 CONFIG_PATH = PROJECT_ROOT / "_config.yml"
@@ -156,16 +159,21 @@ def _say(message: str) -> None:
 
 
 def toc(pilots: list[Pilot]) -> dict:
-    """The table of contents: introduction, one chapter per pilot in manifest order, synthesis, data."""
+    """The table of contents: the executive summary, one chapter per pilot in manifest order, synthesis, data."""
     return {
         "format": "jb-book",
-        "root": "book/intro",
+        "root": "book/summary",
         "parts": [
             {"caption": "Pilot chapters", "chapters": [_chapter_entry(p) for p in pilots]},
             {"caption": "Across the pilots", "chapters": [{"file": "book/logic_model"}, {"file": "book/synthesis"}]},
             {
                 "caption": "About the data and methods",
-                "chapters": [{"file": "book/data"}, {"file": "book/data_officer"}, {"file": "book/validation"}],
+                "chapters": [
+                    {"file": "book/intro"},
+                    {"file": "book/data"},
+                    {"file": "book/data_officer"},
+                    {"file": "book/validation"},
+                ],
             },
         ],
     }
@@ -262,6 +270,7 @@ def plan(pilots: list[Pilot], tables: Tables, targets: Targets) -> Plan:
     for page, template, label in (
         ("synthesis.ipynb", SYNTHESIS_TEMPLATE, "synthesis"),
         ("logic_model.ipynb", LOGIC_MODEL_TEMPLATE, "logic model"),
+        ("summary.ipynb", SUMMARY_TEMPLATE, "executive summary"),
     ):
         notebooks[page] = digest
         if is_current([targets.book_dir / page], digest):
@@ -418,7 +427,11 @@ def build_html(targets: Targets) -> Path:
         # A failed Sphinx run may leave its environment half-updated: the next build starts clean.
         shutil.rmtree(targets.stage_dir / "_build", ignore_errors=True)
         raise BuildError(f"jupyter-book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return targets.stage_dir / "_build" / "html"
+    html = targets.stage_dir / "_build" / "html"
+    # sphinx-external-toc writes the redirect to the root page only when none exists; keep it current.
+    root = yaml.safe_load((targets.stage_dir / "_toc.yml").read_text(encoding="utf-8"))["root"]
+    _write_if_changed(html / "index.html", f'<meta http-equiv="Refresh" content="0; url={root}.html" />\n'.encode())
+    return html
 
 
 def _new_copy(source: Path, destination: Path) -> Path:
@@ -473,7 +486,7 @@ def publish(targets: Targets, html: Path) -> None:
     """
     stage_book = targets.stage_dir / "book"
     wanted = [(stage_book / folder, targets.book_dir / folder) for folder in ("pilots", "results")]
-    for page in ("synthesis.ipynb", "logic_model.ipynb", *GENERATED_PAGES):
+    for page in (*PROGRAMME_PAGES, *GENERATED_PAGES):
         destination = targets.book_dir / page
         if not destination.is_file() or destination.read_bytes() != (stage_book / page).read_bytes():
             wanted.append((stage_book / page, destination))

@@ -270,6 +270,17 @@ def qualitative_findings(segments: pd.DataFrame, pilots: list[Pilot]) -> list[st
     return theme_findings(segments, evidence)
 
 
+def summary_texts(ctx: Synthesis, figures: dict[str, float], ledgers: dict[str, dict[str, float]]) -> dict[str, str]:
+    """The executive summary's generated Markdown: both strands' key findings and the progression verdicts."""
+    found = findings(ledgers, figures, ctx.pilots)
+    said = qualitative_findings(ctx.tables.coded_segments, ctx.pilots)
+    return {
+        "findings": "\n".join(f"- {finding}" for finding in found),
+        "qualitative_findings": "\n".join(f"- {finding}" for finding in said),
+        "progression": progression_markdown(figures, ctx.pilots),
+    }
+
+
 def spending(ledgers: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     """The ledgers of the pilots with any spending: the others have nothing to compare on spending or reach."""
     return {name: figures for name, figures in ledgers.items() if figures["families.with_spend"] > 0}

@@ -92,6 +92,9 @@ def test_differences_found_both_ways_and_not_when_there_are_none():
     ("text", "problem"),
     [
         ("We went to see Sarah at home.", "a name or place"),
+        ("Kerry and I sorted it out over a coffee.", "a name or place"),  # a name opening the sentence
+        ("It was fine. Then Leeds happened.", "a name or place"),
+        ("Mum said it helped.", "a name or place"),  # refused, not guessed
         ("The boy, aged 12, settled well.", "a number"),
         ("It was ready in March.", "a date"),
         ("Ring me on my mobile any time at home@example.org", "contact details"),

@@ -38,6 +38,8 @@ def test_the_protocol_object_is_frozen():
         ("promise", "effect_band", [0.2, 0.1], "promise: Value error, effect_band must be [low, high]"),
         ("disclosure", "largest_suppressed_count", 0, "disclosure.largest_suppressed_count: Input should be greater"),
         ("trial_design", "alpah", 0.05, "trial_design.alpah: Extra inputs are not permitted"),
+        ("realist", "theme_bands", [0.1, 0.3, 0.5], "realist: Value error, theme_bands must be [most, many, some]"),
+        ("realist", "max_refuting_share", 1.5, "realist.max_refuting_share: Input should be less than 1"),
     ],
 )
 def test_a_broken_protocol_is_refused_with_the_key_named(tmp_path, section, key, value, message):

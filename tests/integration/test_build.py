@@ -39,7 +39,7 @@ def test_two_builds_give_identical_notebooks_and_ledger(two_runs):
     first, second = two_runs
     files = _outputs(first)
     assert files == _outputs(second)
-    assert len(files) == 10  # three chapters, the trial page, the synthesis, the logic model, four ledgers
+    assert len(files) == 11  # three chapters, the trial page, the synthesis, the logic model, the summary, four ledgers
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
 
@@ -54,6 +54,8 @@ def test_committed_toc_follows_the_manifest(pilots):
     assert committed == build.toc(pilots)
     chapters = committed["parts"][0]["chapters"]
     assert [c["file"] for c in chapters] == [f"book/pilots/{p.slug}" for p in pilots]
+    assert committed["root"] == "book/summary"  # the answer first: the executive summary is the home page
+    assert committed["parts"][-1]["chapters"][0] == {"file": "book/intro"}  # rebuilding: "About this book"
 
 
 def test_toc_has_one_chapter_per_authority_in_the_manifest(pilots):

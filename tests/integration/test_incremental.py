@@ -9,7 +9,7 @@ from analysis_src.inputs.contracts import load_tables
 from analysis_src.paths import SYNTHETIC_DATA_DIR
 from analysis_src.pipeline import build, incremental
 
-PROGRAMME = ["synthesis", "logic model"]
+PROGRAMME = ["synthesis", "logic model", "executive summary"]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def _with_changed_amount(tables, la_code):
 def test_committed_book_is_current_so_a_rebuild_executes_nothing(pilots, tables):
     work = build.plan(pilots, tables, build.default_targets())
     assert work.executed == []
-    assert len(work.reused) == 6
+    assert len(work.reused) == 7
 
 
 def test_one_authority_changed_reruns_that_authority_and_the_synthesis_only(pilots, tables):
@@ -48,7 +48,7 @@ def test_a_manifest_entry_change_reruns_that_authority(pilots, tables):
 
 def test_a_code_change_reruns_everything(pilots, tables, monkeypatch):
     monkeypatch.setattr(build, "code_hash", lambda: "another version of the code")
-    assert len(build.plan(pilots, tables, build.default_targets()).executed) == 6
+    assert len(build.plan(pilots, tables, build.default_targets()).executed) == 7
 
 
 def _package(root):
@@ -116,7 +116,7 @@ def test_editing_a_tool_leaves_nothing_to_execute(pilots, tables, tmp_path, monk
     monkeypatch.setattr(build, "code_hash", lambda: incremental.code_hash(copy))
     assert build.plan(pilots, tables, build.default_targets()).executed == []
     (copy / "analysis" / "spend.py").write_text((copy / "analysis" / "spend.py").read_text() + "\n# edited\n")
-    assert len(build.plan(pilots, tables, build.default_targets()).executed) == 6
+    assert len(build.plan(pilots, tables, build.default_targets()).executed) == 7
 
 
 def test_recorded_hash_of_missing_or_broken_notebook_is_none(tmp_path):
@@ -134,7 +134,7 @@ def _html_files(root):
 def test_incremental_build_equals_a_clean_build(tmp_path, data_copy):
     """Unchanged: nothing executes. One authority changed: only it and the synthesis; same HTML as clean."""
     targets = build.targets_under(tmp_path / "incremental", data_dir=data_copy)
-    assert len(build.build(targets, progress=False).executed) == 6
+    assert len(build.build(targets, progress=False).executed) == 7
     assert build.build(targets, progress=False).executed == []
     path = data_copy / "transactions.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)

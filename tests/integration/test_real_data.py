@@ -25,7 +25,7 @@ def _excel_value(value):
 
 IDENTIFYING = "Kerry and I sorted it out over a coffee."
 UNCONSENTED = "Nobody asked me before they wrote it down."
-QUOTABLE = "Deciding for ourselves made the work feel human again."
+QUOTABLE = "It made the work feel human again to decide for ourselves."
 
 
 def _fill_templates(folder, pilots, not_spent=()):

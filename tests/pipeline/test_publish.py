@@ -19,7 +19,7 @@ def _stage(targets, version: str) -> Path:
     for folder in ("pilots", "results"):
         (book / folder).mkdir(parents=True, exist_ok=True)
         (book / folder / "wigan.txt").write_text(f"{folder} {version}")
-    for page in ("synthesis.ipynb", "logic_model.ipynb", *GENERATED_PAGES):
+    for page in (*build.PROGRAMME_PAGES, *GENERATED_PAGES):
         (book / page).write_text(f"{page} {version}")
     (targets.stage_dir / "_toc.yml").write_text(f"toc {version}")
     html = targets.stage_dir / "_build" / "html"

@@ -188,3 +188,14 @@ def test_qualitative_findings_cover_every_theme_link_to_each_chapter_and_follow_
     quiet = segments[segments["code"] != "wanted_more_choice"]  # no family asks for more say
     text = " ".join(qualitative_findings(quiet, pilots))
     assert "(key finding 5): raised by **only a few** families, fewer than the published evaluation's *some*" in text
+
+
+def test_the_executive_summary_has_both_strands_and_the_verdicts(pilots, tables):
+    from analysis_src.report.synthesis import Synthesis, programme_figures, summary_texts
+
+    ctx = Synthesis(pilots=pilots, tables=tables)
+    figures, ledgers, _ = programme_figures(ctx)
+    texts = summary_texts(ctx, figures, ledgers)
+    assert texts["findings"].count("\n- ") == len(findings(ledgers, figures, pilots)) - 1
+    assert "(key finding 1): raised by most staff" in texts["qualitative_findings"]
+    assert texts["progression"].startswith("| Criterion | Status | Evidence |")
