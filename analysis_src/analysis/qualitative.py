@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis_src.analysis.categories import load_rules
+from analysis_src.analysis.categories import categorised, load_rules
 from analysis_src.analysis.effects import risk_difference
 from analysis_src.config import codebook, protocol
 from analysis_src.disclosure import NOT_QUOTED, PRIMARY, is_small, record, show_count
@@ -186,7 +186,6 @@ def unusual_uses(segments: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataF
     """The unusual uses participants described, with the spend category where the spend log would show them."""
     book = codebook.current()
     labels = load_rules().labels
-    from analysis_src.analysis.categories import categorised
 
     frame = coded(segments)
     described = [code for code in book.themes["unusual_uses"].codes if code in set(frame["code"])]

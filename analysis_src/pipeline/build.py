@@ -173,6 +173,7 @@ def toc(pilots: list[Pilot]) -> dict:
                     {"file": "book/data"},
                     {"file": "book/data_officer"},
                     {"file": "book/validation"},
+                    {"file": "book/glossary"},
                 ],
             },
         ],

@@ -7,16 +7,19 @@ placeholders (the data dictionary, the ledger keys, the protocol's labels).
 from __future__ import annotations
 
 import json
+import re
 import string
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from analysis_src.config import protocol
 from analysis_src.disclosure import notes
 from analysis_src.inputs.contracts import MAY_BE_EMPTY, NEEDED_WHEN_RANDOMISED, load_dictionary, type_text
 from analysis_src.inputs.readers import HANDLED, PERSONAL_COLUMNS
 from analysis_src.inputs.rules import load_rules
-from analysis_src.paths import PROJECT_ROOT, SIMULATION_PATH, TEMPLATES_DIR
+from analysis_src.paths import CONFIG_DIR, PROJECT_ROOT, SIMULATION_PATH, TEMPLATES_DIR
 from analysis_src.report.ledger import documented_keys
 
 PAGES_DIR = TEMPLATES_DIR / "pages"
@@ -287,7 +290,39 @@ def validation_page() -> str:
     )
 
 
-PAGE_NAMES = ("intro.md", "data.md", "data_officer.md", "validation.md")
+PAGE_NAMES = ("intro.md", "data.md", "data_officer.md", "validation.md", "glossary.md")
+GLOSSARY_PATH = CONFIG_DIR / "glossary.yml"
+
+
+def glossary_terms(path: Path = GLOSSARY_PATH) -> list[dict[str, str]]:
+    """The glossary's terms, each with ``term``, ``match`` (a regular expression) and ``definition``.
+
+    Raises
+    ------
+    ValueError
+        Naming the term whose entry is incomplete, repeated, or whose ``match`` is not a valid expression.
+    """
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["terms"]
+    seen = set()
+    for entry in entries:
+        if not entry.get("term") or not entry.get("definition"):
+            raise ValueError(f"{path}: every entry needs a term and a definition; found {entry!r}")
+        if entry["term"].lower() in seen:
+            raise ValueError(f"{path}: term {entry['term']!r} is listed twice")
+        seen.add(entry["term"].lower())
+        entry.setdefault("match", re.escape(entry["term"]))
+        try:
+            re.compile(entry["match"])
+        except re.error as error:
+            raise ValueError(f"{path}: term {entry['term']!r}: match is not a regular expression: {error}") from None
+    return entries
+
+
+def glossary_page() -> str:
+    """The glossary page: a MyST glossary of :func:`glossary_terms`, in alphabetical order."""
+    entries = sorted(glossary_terms(), key=lambda entry: entry["term"].lower())
+    terms = "\n".join(f"{entry['term']}\n  {' '.join(entry['definition'].split())}\n" for entry in entries)
+    return render_page("glossary.md", terms=terms.rstrip())
 
 
 def generated_pages(synthetic: bool = True) -> dict[str, str]:
@@ -297,5 +332,6 @@ def generated_pages(synthetic: bool = True) -> dict[str, str]:
         "data.md": data_page(synthetic),
         "data_officer.md": data_officer_page(),
         "validation.md": validation_page(),
+        "glossary.md": glossary_page(),
     }
     return {name: pages[name] for name in PAGE_NAMES}

@@ -22,16 +22,125 @@ page no longer shows (a count since suppressed, an earlier build's table) stays 
 with no page, for anyone who downloads the file. Words with no page are dropped when the
 build finishes, so the index of a rebuild is that of a clean build.
 
+Every term of the glossary (``analysis_src/config/glossary.yml``) is linked to its definition
+at its first use on each page, wherever the text comes from (a template, a glued sentence, a
+table): headings, code, links and the glossary itself are left alone.
+
 The theme's toggles for nested pages in the sidebar are ``<summary>`` elements with only
 an icon inside; they get a text label so that screen readers can name them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 from pathlib import Path
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+
+from analysis_src.report.pages import GLOSSARY_PATH, glossary_terms
+
+GLOSSARY_DOC = "book/glossary"
+# Where a term is not linked: headings, code, existing links, raw HTML, the glossary's own terms.
+_NOT_LINKED = (
+    nodes.title,
+    nodes.subtitle,
+    nodes.reference,
+    nodes.literal,
+    nodes.literal_block,
+    nodes.raw,
+    nodes.term,
+    nodes.caption,
+    addnodes.glossary,
+    addnodes.pending_xref,
+    nodes.FixedTextElement,
+)
+
+
+def _linkable(node: nodes.Text) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, _NOT_LINKED):
+            return False
+        parent = parent.parent
+    return True
+
+
+_SKIPPED_TAGS = ("a", "code", "pre", "script", "style", "svg", "h1", "h2", "h3", "h4", "h5", "h6")
+_TAG = re.compile(r"(<[^>]+>)")
+
+
+def _link_in_html(html: str, pattern: re.Pattern, anchor: str) -> str | None:
+    """``html`` with the first match of ``pattern`` in its text (not in a link, code, heading or SVG) linked."""
+    parts = _TAG.split(html)
+    skipping: list[str] = []
+    for i, part in enumerate(parts):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            if name is None:
+                continue
+            tag = name.group(1).lower()
+            if tag in _SKIPPED_TAGS and not part.endswith("/>"):
+                if part.startswith("</"):
+                    if tag in skipping:
+                        skipping.remove(tag)
+                else:
+                    skipping.append(tag)
+            continue
+        if skipping:
+            continue
+        found = pattern.search(part)
+        if found:
+            parts[i] = part[: found.start()] + anchor.format(found.group(0)) + part[found.end() :]
+            return "".join(parts)
+    return None
+
+
+def _link_terms(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Link the first use of every glossary term on the page to its definition, in text or in HTML tables."""
+    if app.builder.format != "html" or docname == GLOSSARY_DOC:
+        return
+    known = app.env.get_domain("std").data.get("terms", {})
+    pieces = [
+        node
+        for node in doctree.findall(lambda n: isinstance(n, (nodes.Text, nodes.raw)))
+        if (isinstance(node, nodes.raw) and "html" in node.get("format", ""))
+        or (isinstance(node, nodes.Text) and _linkable(node))
+    ]
+    for entry in glossary_terms():
+        target = known.get(entry["term"].lower())
+        if target is None:
+            continue
+        pattern = re.compile(rf"(?<![\w-])(?:{entry['match']})(?![\w-])")
+        uri = app.builder.get_relative_uri(docname, target[0]) + "#" + target[1]
+        for index, node in enumerate(pieces):
+            if isinstance(node, nodes.raw):
+                anchor = f'<a class="reference internal glossary-term" href="{uri}" title="{entry["term"]}">{{}}</a>'
+                linked = _link_in_html(node.astext(), pattern, anchor)
+                if linked is None:
+                    continue
+                new = nodes.raw("", linked, format=node["format"])
+                node.parent.replace(node, new)
+                pieces[index] = new
+                break
+            text = str(node)
+            found = pattern.search(text)
+            if found is None:
+                continue
+            link = nodes.reference("", found.group(0), internal=True, refuri=uri, reftitle=entry["term"])
+            link["classes"].append("glossary-term")
+            before, after = nodes.Text(text[: found.start()]), nodes.Text(text[found.end() :])
+            node.parent.replace(node, [before, link, after])
+            pieces[index : index + 1] = [before, after]  # a later term may be in the same text
+            break
+
+
+def _glossary_digest(app: Sphinx, config: object) -> None:
+    """Every page depends on the glossary: a changed glossary makes Sphinx rewrite them all."""
+    config.glossary_digest = hashlib.sha256(GLOSSARY_PATH.read_bytes()).hexdigest()
 
 
 def _is_thebe(script: object) -> bool:
@@ -103,7 +212,10 @@ def _publish_pages_only(app: Sphinx, config: object) -> None:
 
 def setup(app: Sphinx) -> dict:
     """Register the config-inited, builder-inited, page-context and build-finished hooks."""
+    app.add_config_value("glossary_digest", "", "env")
     app.connect("config-inited", _publish_pages_only, priority=900)
+    app.connect("config-inited", _glossary_digest, priority=901)
+    app.connect("doctree-resolved", _link_terms)
     app.connect("builder-inited", _stylesheet_before_pages, priority=900)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _label_toggles)

@@ -93,3 +93,16 @@ def test_the_validation_page_shows_every_benchmark_and_the_simulation():
     assert "| Share positive, Wilson interval | 3 respondents |" in text
     assert "| ICC, profile-likelihood interval | 10 workers, 7 families each, true ICC 0.05 |" in text
     assert "| Arm effect, linear mixed model | 10 workers, 7 families each, true ICC 0.05 |" in text
+
+
+def test_a_glossary_entry_without_a_definition_or_twice_is_refused(tmp_path):
+    path = tmp_path / "glossary.yml"
+    path.write_text("terms:\n  - {term: SMD}\n")
+    with pytest.raises(ValueError, match="needs a term and a definition"):
+        pages.glossary_terms(path)
+    path.write_text("terms:\n  - {term: SMD, definition: a}\n  - {term: smd, definition: b}\n")
+    with pytest.raises(ValueError, match="listed twice"):
+        pages.glossary_terms(path)
+    path.write_text("terms:\n  - {term: SMD, definition: a, match: '(SMD'}\n")
+    with pytest.raises(ValueError, match="not a regular expression"):
+        pages.glossary_terms(path)
